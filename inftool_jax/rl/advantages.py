@@ -1,0 +1,63 @@
+"""Group-relative advantages for GRPO, chosen by name.
+
+Rewards arrive flat as ``[num_groups * group_size]`` with the G samples of one
+prompt contiguous (prompt-major), which is how rollouts lay them out.
+"""
+
+from __future__ import annotations
+
+from typing import Callable
+
+import jax.numpy as jnp
+
+from inftool_jax.errors import InputError
+
+AdvantageFn = Callable[..., jnp.ndarray]
+
+
+def _grouped(rewards: jnp.ndarray, group_size: int) -> jnp.ndarray:
+    if rewards.ndim != 1 or rewards.shape[0] % group_size:
+        raise ValueError(f"rewards of shape {rewards.shape} do not split into groups of {group_size}")
+    return rewards.astype(jnp.float32).reshape(-1, group_size)
+
+
+def group_normalized(rewards: jnp.ndarray, group_size: int, eps: float = 1e-6) -> jnp.ndarray:
+    """GRPO: ``(r - mean_g) / (std_g + eps)``, population std (ddof 0) within each group."""
+    r = _grouped(rewards, group_size)
+    mean = r.mean(axis=1, keepdims=True)
+    std = r.std(axis=1, keepdims=True)
+    return ((r - mean) / (std + eps)).reshape(-1)
+
+
+def group_centered(rewards: jnp.ndarray, group_size: int, eps: float = 1e-6) -> jnp.ndarray:
+    """Dr.GRPO: ``r - mean_g``, no division by the std (it biases towards easy/hard prompts)."""
+    del eps  # same signature as group_normalized so the registry entries are interchangeable
+    r = _grouped(rewards, group_size)
+    return (r - r.mean(axis=1, keepdims=True)).reshape(-1)
+
+
+ADVANTAGES: dict[str, AdvantageFn] = {
+    "grpo": group_normalized,
+    "dr_grpo": group_centered,
+}
+
+
+def get_advantage_fn(name: str, key: str = "rl.advantage") -> AdvantageFn:
+    """The advantage estimator registered under ``name``; an unknown name is an InputError naming ``key``."""
+    try:
+        return ADVANTAGES[name]
+    except KeyError:
+        raise InputError("<config>", key, f"unknown advantage estimator {name!r} (known: {', '.join(ADVANTAGES)})") from None
+
+
+def nonzero_variance_mask(rewards: jnp.ndarray, group_size: int) -> jnp.ndarray:
+    """1.0 for samples whose group has reward variance, 0.0 where every sample scored the same.
+
+    Such groups carry no learning signal under group-relative advantages;
+    multiplying the loss mask by this drops them (DAPO's dynamic sampling,
+    without the resampling). Exact equality, not a tolerance: rewards come
+    from a small table of values, so equal means bit-equal.
+    """
+    r = _grouped(rewards, group_size)
+    varied = jnp.any(r != r[:, :1], axis=1, keepdims=True)
+    return jnp.broadcast_to(varied, r.shape).reshape(-1).astype(jnp.float32)
