@@ -1,5 +1,27 @@
-"""Tool-call formats: parse and render :class:`Call` objects."""
+"""Tool-call formats: parse and render :class:`Call` objects.
+
+Text formats: Hermes/Qwen ``<tool_call>`` blocks (:mod:`.hermes`) and BFCL's
+Python-call syntax (:mod:`.pythonic`), both reachable by name through
+:func:`get_format`; OpenAI message ``tool_calls`` objects (:mod:`.openai_format`).
+Parsers never run model text and never raise on it: they return a ParseResult.
+"""
 
 from inftool_jax.calls.call import Call, ParseResult
+from inftool_jax.calls.formats import CallFormat, available_formats, get_format
+from inftool_jax.calls.hermes import parse_hermes, render_hermes
+from inftool_jax.calls.openai_format import parse_openai_tool_calls, to_openai_tool_calls
+from inftool_jax.calls.pythonic import parse_python, render_python
 
-__all__ = ["Call", "ParseResult"]
+__all__ = [
+    "Call",
+    "CallFormat",
+    "ParseResult",
+    "available_formats",
+    "get_format",
+    "parse_hermes",
+    "parse_openai_tool_calls",
+    "parse_python",
+    "render_hermes",
+    "render_python",
+    "to_openai_tool_calls",
+]

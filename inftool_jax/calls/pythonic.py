@@ -1,0 +1,204 @@
+"""BFCL's Python-call syntax: ``[f(a=1), mod.g(b="x", c=[1, {"k": -2.5}])]``.
+
+Parsing uses ``ast.parse(mode="eval")`` and a whitelist walker
+(:mod:`inftool_jax.calls.python_ast_decode`); nothing is evaluated.
+
+``parse_python(text)`` (this project's meaning) accepts one call, several
+calls with or without the outer brackets, and an optional code fence
+(```` ``` ```` or ```` ```python ````; text around the fence becomes
+``content``; a fence left open at the end of the text is accepted). Values
+must be JSON literals; positional arguments are dropped as BFCL drops them
+(see :mod:`~inftool_jax.calls.python_ast_decode`). Text that does not parse
+counts as a failed call attempt when it was fenced, starts with ``[``, or
+starts with ``name(`` / ``mod.name(``; otherwise it is prose (``ok``, no
+calls, ``content`` = the text).
+
+``parse_python(text, bfcl_compat=True)`` reproduces the official
+``default_decode_ast_prompting`` (strip backticks/newlines/spaces, add the
+missing outer brackets, ``ast_parse(language=PYTHON)``): ``ok`` exactly when
+the official decoder returns, with the same names and values (tuples, bare
+names as strings, nested call dicts, ...), except that text BFCL would
+``eval`` (arithmetic) fails here. Prose fails in this mode, as it does in BFCL.
+
+Inputs longer than :data:`MAX_TEXT_CHARS` fail without being parsed; deep or
+degenerate inputs fail through CPython's own limits (200 nested brackets,
+parser stack, recursion), caught and reported as failures.
+"""
+
+from __future__ import annotations
+
+import ast
+import keyword
+import math
+import re
+import unicodedata
+from typing import Any
+
+from inftool_jax.calls.call import Call, ParseResult
+from inftool_jax.calls.python_ast_decode import DecodeError, bfcl_calls, strict_calls
+
+MAX_TEXT_CHARS = 2_000_000
+
+_FENCE = re.compile(r"```[^\n`]*\n?(.*?)(?:```|\Z)", re.DOTALL)
+_CALL_START = re.compile(r"\[|[^\W\d][\w.]*\(")
+_LINE_BREAK = re.compile(r"\r\n|\r|\n")
+
+
+# --- rendering ---------------------------------------------------------------------------
+
+
+def _string_literal(text: str) -> str:
+    if text.isprintable() and '"' not in text and "\\" not in text:
+        return f'"{text}"'
+    out = ['"']
+    for ch in text:
+        if ch in '"\\':
+            out.append("\\" + ch)
+        elif ch == "\n":
+            out.append("\\n")
+        elif ch == "\t":
+            out.append("\\t")
+        elif ch == "\r":
+            out.append("\\r")
+        elif ch.isprintable():
+            out.append(ch)
+        else:
+            code = ord(ch)  # escaping also keeps lone surrogates representable
+            out.append(f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}" if code < 0x10000 else f"\\U{code:08x}")
+    out.append('"')
+    return "".join(out)
+
+
+def _literal(value: Any) -> str:
+    if value is None or value is True or value is False:
+        return repr(value)
+    if isinstance(value, str):
+        return _string_literal(value)
+    if isinstance(value, int):
+        return str(int(value))
+    if isinstance(value, float):
+        if not math.isfinite(value):
+            raise ValueError(f"cannot render non-finite number {value!r} as a Python literal")
+        return repr(float(value))
+    if isinstance(value, (list, tuple)):
+        return "[" + ", ".join(_literal(item) for item in value) + "]"
+    if isinstance(value, dict):
+        items = []
+        for key, item in value.items():
+            if not isinstance(key, str):
+                raise ValueError(f"dict key {key!r} is not a string")
+            items.append(f"{_string_literal(key)}: {_literal(item)}")
+        return "{" + ", ".join(items) + "}"
+    raise ValueError(f"cannot render {type(value).__name__} as a JSON literal")
+
+
+def _is_identifier(word: str) -> bool:
+    # Python NFKC-normalises identifiers, so a name that changes under NFKC would not round-trip
+    return word.isidentifier() and not keyword.iskeyword(word) and unicodedata.normalize("NFKC", word) == word
+
+
+def render_python(calls: list[Call]) -> str:
+    """``[f(a=1), mod.g(b="x")]``; raises ValueError for names or values Python syntax cannot carry."""
+    rendered = []
+    for call in calls:
+        if not all(_is_identifier(part) for part in call.name.split(".")):
+            raise ValueError(f"{call.name!r} is not a dotted Python name")
+        arguments = []
+        for key, value in call.arguments.items():
+            if not isinstance(key, str) or not _is_identifier(key):
+                raise ValueError(f"argument {key!r} of {call.name} is not a Python identifier")
+            arguments.append(f"{key}={_literal(value)}")
+        rendered.append(f"{call.name}({', '.join(arguments)})")
+    return "[" + ", ".join(rendered) + "]"
+
+
+# --- parsing -----------------------------------------------------------------------------
+
+
+def _char_offset(source: str, lineno: int | None, col: int | None, col_is_bytes: bool) -> int:
+    """Offset into ``source`` of a 1-based line and 0-based column (UTF-8 bytes for AST nodes)."""
+    if not lineno:
+        return 0
+    starts = [0] + [m.end() for m in _LINE_BREAK.finditer(source)]
+    start = starts[min(lineno, len(starts)) - 1]
+    col = max(col or 0, 0)
+    if col_is_bytes:
+        line = source[start : start + col]  # a byte column is never past the same char column
+        col = len(line.encode("utf-8", "surrogatepass")[:col].decode("utf-8", "ignore"))
+    return min(start + col, len(source))
+
+
+def _parse_expression(source: str) -> ast.Expression:
+    return ast.parse(source, mode="eval")
+
+
+def _bfcl_compat(text: str) -> ParseResult:
+    # the exact string steps of default_decode_ast_prompting and ast_parse
+    result = text.strip("`\n ")
+    if not result.startswith("["):
+        result = "[" + result
+    if not result.endswith("]"):
+        result = result + "]"
+    source = result.strip().strip("'")
+    try:
+        decoded = bfcl_calls(_parse_expression(source).body)
+        calls = [Call(name=name, arguments=arguments) for item in decoded for name, arguments in item.items()]
+    except DecodeError as err:
+        return ParseResult(ok=False, error=err.message)
+    except (SyntaxError, ValueError, TypeError, RecursionError, MemoryError, OverflowError) as err:
+        return ParseResult(ok=False, error=f"{type(err).__name__}: {err}"[:300])
+    return ParseResult(ok=True, calls=calls)
+
+
+def parse_python(text: str, *, bfcl_compat: bool = False) -> ParseResult:
+    """Calls in BFCL Python syntax; never raises on bad text (see the module doc for both modes)."""
+    if not isinstance(text, str):
+        return ParseResult(ok=False, error=f"expected text, got {type(text).__name__}", position=0)
+    if len(text) > MAX_TEXT_CHARS:
+        return ParseResult(ok=False, error=f"text longer than {MAX_TEXT_CHARS} characters", position=MAX_TEXT_CHARS)
+    if bfcl_compat:
+        return _bfcl_compat(text)
+
+    fence = _FENCE.search(text)
+    if fence:
+        code, code_start = fence.group(1), fence.start(1)
+        content = (text[: fence.start()].strip() + "\n" + text[fence.end() :].strip()).strip()
+    else:
+        code, code_start, content = text, 0, ""
+    stripped = code.strip()
+    offset = code_start + (len(code) - len(code.lstrip()))
+    if not stripped:
+        return ParseResult(ok=True, content=content if fence else text)
+    attempt = bool(fence) or _CALL_START.match(stripped) is not None
+
+    def failure(message: str, position: int) -> ParseResult:
+        return ParseResult(ok=False, content=content, error=message, position=offset + position)
+
+    try:
+        body = _parse_expression(stripped).body
+    except SyntaxError as err:
+        if not attempt:
+            return ParseResult(ok=True, content=text)
+        return failure(f"syntax error: {err.msg}", _char_offset(stripped, err.lineno, (err.offset or 1) - 1, False))
+    except (ValueError, RecursionError, MemoryError, OverflowError) as err:
+        if not attempt:
+            return ParseResult(ok=True, content=text)
+        return failure(f"cannot parse: {type(err).__name__}: {err}"[:300], 0)
+
+    if not attempt and not isinstance(body, (ast.Call, ast.List, ast.Tuple)):
+        return ParseResult(ok=True, content=text)
+    try:
+        decoded = strict_calls(body)
+    except DecodeError as err:
+        node = err.node
+        where = (
+            _char_offset(stripped, getattr(node, "lineno", None), getattr(node, "col_offset", None), True)
+            if node is not None
+            else 0
+        )
+        if not attempt:
+            return ParseResult(ok=True, content=text)  # "Sure (why not)" is prose that happens to parse
+        return failure(err.message, where)
+    except (RecursionError, MemoryError) as err:
+        return failure(f"cannot decode: {type(err).__name__}", 0)
+    return ParseResult(ok=True, calls=[Call(name=name, arguments=arguments) for name, arguments in decoded], content=content)
