@@ -1,0 +1,61 @@
+"""BFCL function docs -> ToolSpec: BFCL's Python-flavoured types mapped to JSON Schema.
+
+``dict`` -> object, ``float`` -> number, ``tuple`` -> array, ``any`` -> no type
+constraint, at every depth. Accepts doc lists (BFCL's ``*_func_doc`` files,
+JSON Lines) and question entries (``{"id", "question", "function": [...]}``).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from inftool_jax.tools.entries import tool_entries
+from inftool_jax.tools.function_object import function_to_spec
+from inftool_jax.tools.json_pointer import join
+from inftool_jax.tools.spec import ToolSpec
+
+TYPE_MAP = {"dict": "object", "float": "number", "tuple": "array"}
+_SUBSCHEMA_VALUES = ("items", "additionalProperties", "not")
+_SUBSCHEMA_LISTS = ("anyOf", "oneOf", "allOf", "prefixItems")
+
+
+def ingest_bfcl(doc: Any, source: str, domain: str) -> list[ToolSpec]:
+    """One ToolSpec per function doc (duplicates across question entries are merged later)."""
+    specs = []
+    for entry, pointer in tool_entries(doc, source):
+        if isinstance(entry, dict) and isinstance(entry.get("function"), list):
+            functions = [(fn, join(pointer, "function", i)) for i, fn in enumerate(entry["function"])]
+        else:
+            functions = [(entry, pointer)]
+        for fn, fn_pointer in functions:
+            if isinstance(fn, dict):
+                fn = {k: (bfcl_to_json_schema(v) if k in ("parameters", "response") else v) for k, v in fn.items()}
+            specs.append(function_to_spec(fn, fn_pointer, source, domain, "bfcl"))
+    return specs
+
+
+def bfcl_to_json_schema(schema: Any) -> Any:
+    """A copy of ``schema`` with BFCL types replaced; unknown types are left for normalisation to reject."""
+    if not isinstance(schema, dict):
+        return schema
+    out = dict(schema)
+    kind = out.get("type")
+    if kind == "any":
+        del out["type"]
+    elif isinstance(kind, str):
+        out["type"] = TYPE_MAP.get(kind, kind)
+    elif isinstance(kind, list):
+        mapped = [TYPE_MAP.get(k, k) for k in kind if k != "any"]
+        if len(mapped) < len(kind) or not mapped:
+            del out["type"]  # a union with `any` accepts anything
+        else:
+            out["type"] = mapped
+    if isinstance(out.get("properties"), dict):
+        out["properties"] = {k: bfcl_to_json_schema(v) for k, v in out["properties"].items()}
+    for key in _SUBSCHEMA_VALUES:
+        if isinstance(out.get(key), dict):
+            out[key] = bfcl_to_json_schema(out[key])
+    for key in _SUBSCHEMA_LISTS + ("items",):
+        if isinstance(out.get(key), list):
+            out[key] = [bfcl_to_json_schema(v) for v in out[key]]
+    return out

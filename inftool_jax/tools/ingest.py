@@ -1,0 +1,36 @@
+"""One spec file -> its ToolSpecs, whatever the format."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from inftool_jax.tools.bfcl_docs import ingest_bfcl
+from inftool_jax.tools.detect import BFCL, FUNCTIONS, MCP, OPENAI, OPENAPI, detect_format
+from inftool_jax.tools.mcp_tools import ingest_mcp
+from inftool_jax.tools.openai_functions import ingest_openai
+from inftool_jax.tools.openapi import ingest_openapi
+from inftool_jax.tools.read_file import read_document
+from inftool_jax.tools.spec import ToolSpec
+
+
+def file_domain(path: str | Path) -> str:
+    """The domain of a file's tools unless the spec says otherwise: its name up to the first dot.
+
+    ``configs/specs/travel.openapi.yaml`` -> ``travel``.
+    """
+    return Path(path).name.split(".", 1)[0]
+
+
+def load_spec_file(path: str | Path) -> list[ToolSpec]:
+    """Read, detect and ingest one file; malformed content raises InputError."""
+    source = str(path)
+    doc = read_document(path)
+    fmt = detect_format(doc, source)
+    domain = file_domain(path)
+    if fmt == OPENAPI:
+        return ingest_openapi(doc, source, domain)
+    if fmt == MCP:
+        return ingest_mcp(doc, source, domain)
+    if fmt == BFCL:
+        return ingest_bfcl(doc, source, domain)
+    return ingest_openai(doc, source, domain, fmt="openai" if fmt == OPENAI else FUNCTIONS)
