@@ -1,0 +1,128 @@
+"""The tiny model's chat template: Qwen2.5 layout, tools, tool calls, tool responses."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from inftool_jax.model.chat_template import CHAT_TEMPLATE, DEFAULT_SYSTEM_PROMPT, render_chat
+from inftool_jax.model.tiny_model import train_tokenizer
+
+WEATHER = {
+    "type": "function",
+    "function": {
+        "name": "get_weather",
+        "description": "Current weather",
+        "parameters": {"type": "object", "properties": {"city": {"type": "string"}}, "required": ["city"]},
+    },
+}
+
+
+@pytest.fixture(scope="module")
+def tokenizer(tmp_path_factory):
+    from transformers import AutoTokenizer
+
+    tok = train_tokenizer(["Hello there, how are you? The weather in Paris is nice.", '{"city": "Paris"}'] * 3, 400)
+    folder = tmp_path_factory.mktemp("tok")
+    tok.save_pretrained(str(folder))
+    return AutoTokenizer.from_pretrained(str(folder), local_files_only=True)
+
+
+def _hermes(calls):
+    # The format inftool_jax.calls.render_hermes is specified to produce.
+    return "\n".join(
+        "<tool_call>\n" + json.dumps({"name": c["name"], "arguments": c["arguments"]}, ensure_ascii=False) + "\n</tool_call>"
+        for c in calls
+    )
+
+
+def test_tools_conversation_renders_exactly_the_qwen25_layout():
+    messages = [
+        {"role": "system", "content": "Be brief."},
+        {"role": "user", "content": "Weather in Paris and Köln?"},
+        {
+            "role": "assistant",
+            "content": None,
+            "tool_calls": [
+                {"id": "a", "type": "function", "function": {"name": "get_weather", "arguments": {"city": "Paris"}}},
+                {"id": "b", "type": "function", "function": {"name": "get_weather", "arguments": {"city": "Köln"}}},
+            ],
+        },
+        {"role": "tool", "tool_call_id": "a", "content": '{"temp": 18}'},
+        {"role": "tool", "tool_call_id": "b", "content": '{"temp": 15}'},
+        {"role": "assistant", "content": "18 and 15 degrees."},
+    ]
+    expected = (
+        "<|im_start|>system\nBe brief.\n\n# Tools\n\nYou may call one or more functions to assist with the user query.\n\n"
+        "You are provided with function signatures within <tools></tools> XML tags:\n<tools>\n"
+        + json.dumps(WEATHER, ensure_ascii=False)
+        + "\n</tools>\n\nFor each function call, return a json object with function name and arguments within "
+        "<tool_call></tool_call> XML tags:\n<tool_call>\n{\"name\": <function-name>, \"arguments\": <args-json-object>}\n"
+        "</tool_call><|im_end|>\n"
+        "<|im_start|>user\nWeather in Paris and Köln?<|im_end|>\n"
+        '<|im_start|>assistant\n<tool_call>\n{"name": "get_weather", "arguments": {"city": "Paris"}}\n</tool_call>\n'
+        '<tool_call>\n{"name": "get_weather", "arguments": {"city": "Köln"}}\n</tool_call><|im_end|>\n'
+        '<|im_start|>user\n<tool_response>\n{"temp": 18}\n</tool_response>\n<tool_response>\n{"temp": 15}\n'
+        "</tool_response><|im_end|>\n"
+        "<|im_start|>assistant\n18 and 15 degrees.<|im_end|>\n"
+        "<|im_start|>assistant\n"
+    )
+    assert render_chat(messages, tools=[WEATHER], add_generation_prompt=True) == expected
+
+
+def test_no_system_message_gets_the_default_system_prompt_and_no_tools_section():
+    text = render_chat([{"role": "user", "content": "hi"}])
+    assert text == f"<|im_start|>system\n{DEFAULT_SYSTEM_PROMPT}<|im_end|>\n<|im_start|>user\nhi<|im_end|>\n"
+
+
+@pytest.mark.parametrize("content", ["", "Let me look.", None])
+@pytest.mark.parametrize(
+    "calls",
+    [
+        [{"name": "f", "arguments": {}}],
+        [{"name": "get_weather", "arguments": {"city": "São Paulo", "days": [1, 2.5], "deep": {"x": None}}}],
+        [{"name": "a", "arguments": {"k": "v"}}, {"name": "b", "arguments": {"n": -3}}, {"name": "c", "arguments": {}}],
+    ],
+)
+def test_assistant_tool_calls_text_equals_the_hermes_rendering(content, calls):
+    message = {"role": "assistant", "content": content, "tool_calls": [{"type": "function", "function": c} for c in calls]}
+    text = render_chat([{"role": "user", "content": "go"}, message])
+    turn = text.split("<|im_start|>assistant\n", 1)[1]
+    prose = f"{content}\n" if content else ""
+    assert turn == prose + _hermes(calls) + "<|im_end|>\n"
+
+
+def test_tool_call_text_matches_calls_render_hermes_when_available():
+    calls_mod = pytest.importorskip("inftool_jax.calls")
+    if not hasattr(calls_mod, "render_hermes"):
+        pytest.skip("inftool_jax.calls.render_hermes not written yet")
+    from inftool_jax.calls import Call, render_hermes
+
+    calls = [Call("get_weather", {"city": "Zürich", "n": 2}), Call("noop", {})]
+    message = {"role": "assistant", "content": "", "tool_calls": [{"function": c.to_dict()} for c in calls]}
+    text = render_chat([{"role": "user", "content": "go"}, message])
+    assert text.endswith("<|im_start|>assistant\n" + render_hermes(calls) + "<|im_end|>\n")
+
+
+def test_string_arguments_are_emitted_verbatim():
+    message = {"role": "assistant", "tool_calls": [{"function": {"name": "f", "arguments": '{"a": 1}'}}]}
+    text = render_chat([{"role": "user", "content": "go"}, message])
+    assert '<tool_call>\n{"name": "f", "arguments": {"a": 1}}\n</tool_call><|im_end|>' in text
+
+
+def test_non_string_tool_content_is_rendered_as_json():
+    text = render_chat([{"role": "tool", "content": {"ok": True}}])
+    assert '<tool_response>\n{"ok": true}\n</tool_response>' in text
+
+
+def test_transformers_apply_chat_template_renders_the_same_text(tokenizer):
+    messages = [
+        {"role": "user", "content": "Weather?"},
+        {"role": "assistant", "content": "", "tool_calls": [{"function": {"name": "get_weather", "arguments": {"city": "Paris"}}}]},
+        {"role": "tool", "content": "sunny"},
+    ]
+    ours = render_chat(messages, tools=[WEATHER], add_generation_prompt=True)
+    theirs = tokenizer.apply_chat_template(messages, tools=[WEATHER], tokenize=False, add_generation_prompt=True)
+    assert tokenizer.chat_template == CHAT_TEMPLATE
+    assert theirs == ours

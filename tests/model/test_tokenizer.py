@@ -1,0 +1,73 @@
+"""Loading a model folder's tokenizer: local only, with a chat template, clear errors otherwise."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from inftool_jax.errors import InputError
+from inftool_jax.model.chat_template import CHAT_TEMPLATE
+from inftool_jax.model.tiny_model import train_tokenizer
+from inftool_jax.model.tokenizer import load_tokenizer, save_tokenizer
+
+TEXT = ["The quick brown fox jumps over the lazy dog.", '{"name": "get_weather", "arguments": {"city": "Oslo"}}'] * 4
+
+
+@pytest.fixture(scope="module")
+def trained():
+    return train_tokenizer(TEXT, 400)
+
+
+def test_saved_tokenizer_loads_back_with_template_and_special_tokens(trained, tmp_path):
+    save_tokenizer(trained, tmp_path)
+    tok = load_tokenizer(tmp_path)
+    assert tok.chat_template == CHAT_TEMPLATE
+    assert tok.eos_token == "<|im_end|>" and tok.pad_token == "<|endoftext|>"
+    text = "<|im_start|>user\nOslo<tool_call>{}</tool_call><|im_end|>"
+    ids = tok.encode(text, add_special_tokens=False)
+    assert tok.decode(ids) == text
+    # Each markup string is one token, as in Qwen2.5.
+    for marker in ("<|im_start|>", "<|im_end|>", "<tool_call>", "</tool_call>", "<tool_response>", "</tool_response>"):
+        assert len(tok.encode(marker, add_special_tokens=False)) == 1
+
+
+def test_saved_tokenizer_config_uses_names_older_transformers_know(trained, tmp_path):
+    save_tokenizer(trained, tmp_path)
+    config = json.loads((tmp_path / "tokenizer_config.json").read_text())
+    assert config["tokenizer_class"] == "PreTrainedTokenizerFast"
+    assert "extra_special_tokens" not in config
+    assert set(config["additional_special_tokens"]) == {"<|im_start|>", "<|im_end|>"}
+
+
+def test_missing_folder_is_an_input_error_naming_it(tmp_path):
+    with pytest.raises(InputError, match="model folder not found") as err:
+        load_tokenizer(tmp_path / "nope")
+    assert err.value.source.endswith("nope")
+
+
+def test_folder_without_tokenizer_files_names_tokenizer_json(tmp_path):
+    (tmp_path / "config.json").write_text("{}")
+    with pytest.raises(InputError, match="no tokenizer files") as err:
+        load_tokenizer(tmp_path)
+    assert err.value.source.endswith("tokenizer.json")
+
+
+def test_tokenizer_without_chat_template_names_the_config_file_and_key(trained, tmp_path):
+    save_tokenizer(trained, tmp_path)
+    (tmp_path / "chat_template.jinja").unlink()
+    config = json.loads((tmp_path / "tokenizer_config.json").read_text())
+    config.pop("chat_template", None)
+    (tmp_path / "tokenizer_config.json").write_text(json.dumps(config))
+    with pytest.raises(InputError) as err:
+        load_tokenizer(tmp_path)
+    assert err.value.source.endswith("tokenizer_config.json")
+    assert err.value.pointer == "chat_template"
+    assert "chat_template.jinja" in err.value.problem
+
+
+def test_unreadable_tokenizer_json_is_an_input_error(trained, tmp_path):
+    save_tokenizer(trained, tmp_path)
+    (tmp_path / "tokenizer.json").write_text("{not json")
+    with pytest.raises(InputError, match="cannot load the tokenizer"):
+        load_tokenizer(tmp_path)
