@@ -41,7 +41,6 @@ QWEN_SPLIT_PATTERN = (
 CONTROL_TOKENS = [END_OF_TEXT, IM_START, IM_END]
 # ... while the tool markup stays visible in decoded text, as in Qwen2.5.
 MARKUP_TOKENS = [TOOL_CALL_START, TOOL_CALL_END, TOOL_RESPONSE_START, TOOL_RESPONSE_END]
-SPEC_SUFFIXES = (".json", ".yaml", ".yml", ".txt", ".md")
 
 
 class TinyModelConfig(Section):
@@ -192,45 +191,28 @@ def _tool_conversations(tools: Sequence[dict[str, Any]], per_tool: int, rng: ran
                 yield render_chat(messages, tools=group)
 
 
-def _raw_spec_text(paths: Iterable[Path]) -> Iterator[str]:
-    for path in paths:
-        files = sorted(p for p in path.rglob("*") if p.is_file()) if path.is_dir() else [path]
-        for file in files:
-            if file.suffix.lower() in SPEC_SUFFIXES:
-                yield file.read_text(encoding="utf-8", errors="replace")
+def catalog_tools(spec_paths: Sequence[str | Path]) -> list[dict[str, Any]]:
+    """The catalog under ``spec_paths`` as OpenAI tool dicts (empty for no paths)."""
+    if not spec_paths:
+        return []
+    from inftool_jax.tools import load_catalog
 
-
-def catalog_tools(spec_paths: Sequence[str | Path]) -> list[dict[str, Any]] | None:
-    """The catalog as OpenAI tool dicts, or None when the catalog loader is not available."""
-    try:
-        from inftool_jax.tools import load_catalog  # type: ignore[attr-defined]
-    except ImportError:
-        return None
-    catalog = load_catalog([str(p) for p in spec_paths])
-    return [spec.to_openai() for spec in catalog.tools]
+    return [spec.to_openai() for spec in load_catalog([str(p) for p in spec_paths]).tools]
 
 
 def corpus_texts(spec_paths: Sequence[str | Path], examples_per_tool: int = 4, seed: int = 0) -> list[str]:
     """The BPE training corpus: catalog tools rendered through the chat template plus generic text.
 
-    Falls back to the spec files' raw text when ``inftool_jax.tools.load_catalog``
-    does not exist. Missing paths raise :class:`InputError`.
+    Bad or missing spec paths raise :class:`InputError` (from the catalog loader).
     """
-    paths = [Path(p) for p in spec_paths]
-    for path in paths:
-        if not path.exists():
-            raise InputError(str(path), "", "spec file or folder not found")
     rng = random.Random(seed)
     texts: list[str] = []
-    tools = catalog_tools(paths) if paths else []
-    if tools is None:
-        texts.extend(_raw_spec_text(paths))
-    else:
-        for tool in tools:
-            fn = tool["function"]
-            texts.append(f"{fn['name']}: {fn.get('description', '')}")
-            texts.append(json.dumps(tool, ensure_ascii=False))
-        texts.extend(_tool_conversations(tools, examples_per_tool, rng))
+    tools = catalog_tools(spec_paths)
+    for tool in tools:
+        fn = tool["function"]
+        texts.append(f"{fn['name']}: {fn.get('description', '')}")
+        texts.append(json.dumps(tool, ensure_ascii=False))
+    texts.extend(_tool_conversations(tools, examples_per_tool, rng))
     # Generic conversations too, so the template's own text is always well covered.
     generic = generic_text(seed)
     for i in range(0, len(generic) - 1, 2):

@@ -1,0 +1,250 @@
+"""The decoder family (Qwen2/2.5, Qwen3, Llama 3/3.1) as flax.nnx modules.
+
+Parameters keep Hugging Face's names and layouts (a projection's ``weight`` is
+``[out_features, in_features]``), so the nnx state path of every parameter is
+its safetensors name minus the leading ``model.`` and checkpoints load and save
+without transposes. Parameters are stored in ``param_dtype``; matmuls run in the
+compute ``dtype``; norms, RoPE and softmax run in float32; logits come out in float32.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import jax
+import jax.numpy as jnp
+from flax import nnx
+
+from inftool_jax.model.architecture import DecoderConfig, parse_hf_config
+from inftool_jax.model.kv_cache import KVCache
+from inftool_jax.model.rope import apply_rotary, inverse_frequencies, rotary_angles
+
+# Additive mask value: finite so a fully masked row (a left-pad query) gives a uniform
+# distribution instead of NaNs that would poison gradients.
+_MASKED = -1e30
+
+
+class Projection(nnx.Module):
+    """``y = x @ weight.T + bias`` with ``weight [out, in]`` (the HF/PyTorch layout)."""
+
+    def __init__(self, in_features: int, out_features: int, *, bias: bool, std: float, param_dtype, dtype, rngs: nnx.Rngs):
+        self.weight = nnx.Param((jax.random.normal(rngs.params(), (out_features, in_features)) * std).astype(param_dtype))
+        self.bias = nnx.Param(jnp.zeros((out_features,), param_dtype)) if bias else None
+        self.dtype = dtype
+
+    def __call__(self, x: jax.Array) -> jax.Array:
+        y = jnp.einsum("...i,oi->...o", x.astype(self.dtype), self.weight[...].astype(self.dtype))
+        if self.bias is not None:
+            y = y + self.bias[...].astype(self.dtype)
+        return y
+
+
+class RMSNorm(nnx.Module):
+    """Root-mean-square norm computed in float32, scaled by a learned ``weight``."""
+
+    def __init__(self, size: int, eps: float, *, param_dtype, dtype):
+        self.weight = nnx.Param(jnp.ones((size,), param_dtype))
+        self.eps = eps
+        self.dtype = dtype
+
+    def __call__(self, x: jax.Array) -> jax.Array:
+        xf = x.astype(jnp.float32)
+        xf = xf * jax.lax.rsqrt(jnp.mean(xf * xf, axis=-1, keepdims=True) + self.eps)
+        return self.weight[...].astype(self.dtype) * xf.astype(self.dtype)
+
+
+class Embedding(nnx.Module):
+    """Token embedding table ``weight [vocab, hidden]``."""
+
+    def __init__(self, vocab: int, size: int, *, std: float, param_dtype, dtype, rngs: nnx.Rngs):
+        self.weight = nnx.Param((jax.random.normal(rngs.params(), (vocab, size)) * std).astype(param_dtype))
+        self.dtype = dtype
+
+    def __call__(self, ids: jax.Array) -> jax.Array:
+        return jnp.take(self.weight[...], ids, axis=0).astype(self.dtype)
+
+
+def attend(q: jax.Array, k: jax.Array, v: jax.Array, mask: jax.Array, dtype) -> jax.Array:
+    """Grouped-query attention.
+
+    ``q [B, T, H, D]``, ``k``/``v [B, S, Hkv, D]``, ``mask [B, T, S]`` (True = may attend);
+    returns ``[B, T, H, D]``. Scores and softmax in float32.
+    """
+    b, t, h, d = q.shape
+    hkv = k.shape[2]
+    q = q.reshape(b, t, hkv, h // hkv, d)
+    scores = jnp.einsum("btkgd,bskd->bkgts", q, k, preferred_element_type=jnp.float32) * (d**-0.5)
+    scores = jnp.where(mask[:, None, None, :, :], scores, _MASKED)
+    probs = jax.nn.softmax(scores, axis=-1).astype(dtype)
+    out = jnp.einsum("bkgts,bskd->btkgd", probs, v.astype(dtype))
+    return out.reshape(b, t, h, d)
+
+
+class Attention(nnx.Module):
+    def __init__(self, cfg: DecoderConfig, *, std: float, param_dtype, dtype, rngs: nnx.Rngs):
+        kw = dict(std=std, param_dtype=param_dtype, dtype=dtype, rngs=rngs)
+        self.q_proj = Projection(cfg.hidden_size, cfg.q_size, bias=cfg.attention_bias, **kw)
+        self.k_proj = Projection(cfg.hidden_size, cfg.kv_size, bias=cfg.attention_bias, **kw)
+        self.v_proj = Projection(cfg.hidden_size, cfg.kv_size, bias=cfg.attention_bias, **kw)
+        self.o_proj = Projection(cfg.q_size, cfg.hidden_size, bias=cfg.output_bias, **kw)
+        if cfg.qk_norm:
+            self.q_norm = RMSNorm(cfg.head_dim, cfg.rms_norm_eps, param_dtype=param_dtype, dtype=dtype)
+            self.k_norm = RMSNorm(cfg.head_dim, cfg.rms_norm_eps, param_dtype=param_dtype, dtype=dtype)
+        else:
+            self.q_norm = self.k_norm = None
+        self.num_heads, self.num_kv_heads, self.head_dim = cfg.num_heads, cfg.num_kv_heads, cfg.head_dim
+        self.dtype = dtype
+
+    def __call__(self, x, cos, sin, mask, cached_kv=None, index=None):
+        """Attention over the new tokens ``x [B, T, hidden]``.
+
+        Without ``cached_kv`` the keys are the new tokens themselves. With
+        ``cached_kv = (k_cache, v_cache)`` the new keys/values are written at slot
+        ``index`` and the queries attend over the whole cache. Returns
+        ``(out [B, T, hidden], (keys, values))`` where keys/values are what was attended over.
+        """
+        b, t, _ = x.shape
+        q = self.q_proj(x).reshape(b, t, self.num_heads, self.head_dim)
+        k = self.k_proj(x).reshape(b, t, self.num_kv_heads, self.head_dim)
+        v = self.v_proj(x).reshape(b, t, self.num_kv_heads, self.head_dim)
+        if self.q_norm is not None:
+            q, k = self.q_norm(q), self.k_norm(k)
+        q, k = apply_rotary(q, cos, sin), apply_rotary(k, cos, sin)
+        if cached_kv is not None:
+            k_cache, v_cache = cached_kv
+            k = jax.lax.dynamic_update_slice(k_cache, k.astype(k_cache.dtype), (0, index, 0, 0))
+            v = jax.lax.dynamic_update_slice(v_cache, v.astype(v_cache.dtype), (0, index, 0, 0))
+        out = attend(q, k, v, mask, self.dtype).reshape(b, t, self.num_heads * self.head_dim)
+        return self.o_proj(out), (k, v)
+
+
+class MLP(nnx.Module):
+    """SwiGLU: ``down(silu(gate(x)) * up(x))``."""
+
+    def __init__(self, cfg: DecoderConfig, *, std: float, param_dtype, dtype, rngs: nnx.Rngs):
+        kw = dict(bias=cfg.mlp_bias, std=std, param_dtype=param_dtype, dtype=dtype, rngs=rngs)
+        self.gate_proj = Projection(cfg.hidden_size, cfg.intermediate_size, **kw)
+        self.up_proj = Projection(cfg.hidden_size, cfg.intermediate_size, **kw)
+        self.down_proj = Projection(cfg.intermediate_size, cfg.hidden_size, **kw)
+
+    def __call__(self, x):
+        return self.down_proj(jax.nn.silu(self.gate_proj(x)) * self.up_proj(x))
+
+
+class DecoderLayer(nnx.Module):
+    def __init__(self, cfg: DecoderConfig, *, std: float, param_dtype, dtype, rngs: nnx.Rngs):
+        kw = dict(std=std, param_dtype=param_dtype, dtype=dtype, rngs=rngs)
+        self.input_layernorm = RMSNorm(cfg.hidden_size, cfg.rms_norm_eps, param_dtype=param_dtype, dtype=dtype)
+        self.self_attn = Attention(cfg, **kw)
+        self.post_attention_layernorm = RMSNorm(cfg.hidden_size, cfg.rms_norm_eps, param_dtype=param_dtype, dtype=dtype)
+        self.mlp = MLP(cfg, **kw)
+
+    def __call__(self, x, cos, sin, mask, cached_kv=None, index=None):
+        attn, kv = self.self_attn(self.input_layernorm(x), cos, sin, mask, cached_kv, index)
+        x = x + attn
+        return x + self.mlp(self.post_attention_layernorm(x)), kv
+
+
+class CausalLM(nnx.Module):
+    """A decoder-only language model with HF-compatible parameters.
+
+    ``model.config`` is the typed :class:`DecoderConfig`; ``model.hf_config`` a fresh copy of the
+    HF ``config.json`` dict it was built from; ``model.param_dtype`` / ``model.dtype`` the dtype policy.
+    """
+
+    def __init__(self, hf_config: dict[str, Any], *, rngs: nnx.Rngs, dtype="float32", param_dtype=None, source="config.json"):
+        cfg = parse_hf_config(hf_config, source)
+        dtype = jnp.dtype(dtype)
+        param_dtype = jnp.dtype(param_dtype) if param_dtype is not None else dtype
+        std = float(hf_config.get("initializer_range", 0.02))
+        kw = dict(std=std, param_dtype=param_dtype, dtype=dtype, rngs=rngs)
+        self.config = cfg
+        # A JSON string, not a dict: static module attributes must be hashable for nnx.jit.
+        self._hf_config_json = json.dumps(hf_config, sort_keys=True)
+        self.dtype = dtype
+        self.param_dtype = param_dtype
+        self.embed_tokens = Embedding(cfg.vocab_size, cfg.hidden_size, **kw)
+        self.layers = nnx.List([DecoderLayer(cfg, **kw) for _ in range(cfg.num_layers)])
+        self.norm = RMSNorm(cfg.hidden_size, cfg.rms_norm_eps, param_dtype=param_dtype, dtype=dtype)
+        self.lm_head = None if cfg.tie_word_embeddings else Projection(cfg.hidden_size, cfg.vocab_size, bias=False, **kw)
+        self._inv_freq = tuple(float(x) for x in inverse_frequencies(cfg))
+        self.source_dir: str | None = None  # the HF folder it was loaded from (tokenizer files for export)
+
+    @property
+    def hf_config(self) -> dict[str, Any]:
+        return json.loads(self._hf_config_json)
+
+    def _logits(self, x: jax.Array) -> jax.Array:
+        x = self.norm(x)
+        if self.lm_head is None:
+            w = self.embed_tokens.weight[...].astype(self.dtype)
+            return jnp.einsum("btd,vd->btv", x, w, preferred_element_type=jnp.float32)
+        w = self.lm_head.weight[...].astype(self.dtype)
+        return jnp.einsum("btd,vd->btv", x, w, preferred_element_type=jnp.float32)
+
+    def __call__(self, input_ids: jax.Array, attention_mask: jax.Array | None = None, positions: jax.Array | None = None) -> jax.Array:
+        """Float32 logits ``[batch, length, vocab]`` for int ``input_ids [batch, length]``.
+
+        ``attention_mask [batch, length]`` (1/True = real token) hides padding keys;
+        ``positions`` default to ``0..length-1`` per row, right for right-padded batches
+        (pass ``cumsum(mask) - 1`` for left padding). Logits at padded positions are
+        meaningless and should be masked by the caller.
+        """
+        b, t = input_ids.shape
+        if positions is None:
+            positions = jnp.broadcast_to(jnp.arange(t, dtype=jnp.int32), (b, t))
+        mask = jnp.tril(jnp.ones((t, t), bool))[None]
+        if attention_mask is not None:
+            mask = mask & attention_mask.astype(bool)[:, None, :]
+        else:
+            mask = jnp.broadcast_to(mask, (b, t, t))
+        cos, sin = rotary_angles(positions, jnp.asarray(self._inv_freq, jnp.float32))
+        x = self.embed_tokens(input_ids)
+        for layer in self.layers:
+            x, _ = layer(x, cos, sin, mask)
+        return self._logits(x)
+
+    def init_cache(self, batch_size: int, max_length: int, dtype=None) -> KVCache:
+        """An empty :class:`KVCache` for ``batch_size`` rows and ``max_length`` slots (dtype: compute dtype)."""
+        cfg = self.config
+        return KVCache.zeros(cfg.num_layers, batch_size, max_length, cfg.num_kv_heads, cfg.head_dim, dtype or self.dtype)
+
+    def forward_with_cache(
+        self, input_ids: jax.Array, positions: jax.Array, cache: KVCache, key_mask: jax.Array | None = None
+    ) -> tuple[jax.Array, KVCache]:
+        """Run ``T`` new tokens per row against the cache; returns ``(logits [B, T, vocab] float32, new cache)``.
+
+        Semantics (all rows advance together):
+
+        - the new tokens' keys/values are written at slots ``cache.index .. cache.index + T - 1``;
+          the caller must keep ``cache.index + T <= max_length`` (writes past the end are clamped by XLA);
+        - ``key_mask [B, T]`` (default all True) says which new tokens are real; a False token is
+          written but never attended to by anyone (left padding of a prompt);
+        - query ``t`` attends to every valid slot ``s <= cache.index + t`` (causal in slot order,
+          including itself when valid);
+        - ``positions [B, T]`` are the RoPE positions of the new tokens, e.g. ``cumsum(mask) - 1``
+          over a left-padded prompt and then ``last + 1`` per decode step;
+        - the returned cache has ``index + T`` and the new validity bits.
+
+        Prefill is one call with the whole (padded) prompt; decoding calls it with ``T = 1``.
+        Jittable (e.g. ``nnx.jit``); running a sequence incrementally gives the same logits as
+        :meth:`__call__` over the whole sequence.
+        """
+        b, t = input_ids.shape
+        if key_mask is None:
+            key_mask = jnp.ones((b, t), bool)
+        index = cache.index
+        valid = jax.lax.dynamic_update_slice(cache.valid, key_mask.astype(bool), (0, index))
+        slots = jnp.arange(cache.max_length, dtype=jnp.int32)
+        causal = slots[None, :] <= (index + jnp.arange(t, dtype=jnp.int32))[:, None]  # [T, S]
+        mask = causal[None] & valid[:, None, :]
+        cos, sin = rotary_angles(positions, jnp.asarray(self._inv_freq, jnp.float32))
+        x = self.embed_tokens(input_ids)
+        keys, values = [], []
+        for i, layer in enumerate(self.layers):
+            x, (k, v) = layer(x, cos, sin, mask, (cache.keys[i], cache.values[i]), index)
+            keys.append(k)
+            values.append(v)
+        new_cache = KVCache(keys=tuple(keys), values=tuple(values), valid=valid, index=index + t)
+        return self._logits(x), new_cache
