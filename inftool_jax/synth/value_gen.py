@@ -1,0 +1,510 @@
+"""Schema-driven value generation: a JSON value that conforms to a JSON Schema.
+
+``ValueGenerator(root).generate(schema, rng, name=...)`` walks the schema and
+draws every choice from ``rng`` (a ``random.Random``), so the value is a pure
+function of the schema and the generator's state: same seed, same value.
+
+Respects ``type`` (and type lists), ``enum``/``const``, ``format`` (date,
+date-time, time, email, uri/url, uuid, ipv4/ipv6, hostname), ``pattern``,
+``minimum``/``maximum`` (inclusive and exclusive, draft 4 and 2020-12 forms),
+``multipleOf``, string and array lengths, ``uniqueItems``, tuple arrays
+(``prefixItems`` / list ``items``), ``properties``/``required``/
+``additionalProperties``, ``minProperties``, local ``$ref`` (``#/...``),
+``allOf`` (merged), ``anyOf``/``oneOf`` (one branch). The property name steers
+realism: ``email`` gets an address, ``city`` a city, ``price`` a money amount,
+``year`` a year, always within the schema's own limits.
+
+Best effort, not a solver: contradictory schemas (minimum > maximum) get the
+nearest value, and a value for ``oneOf`` may match more than one branch.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import math
+import re
+import string
+import uuid
+from random import Random
+from typing import Any
+
+from inftool_jax.synth.pattern_gen import PatternError, generate_from_pattern
+
+_MAX_DEPTH = 8
+_DEFAULT_MAX_ITEMS = 3
+_BFCL_TYPES = {"dict": "object", "float": "number", "tuple": "array", "list": "array", "str": "string", "int": "integer", "bool": "boolean"}
+
+_FIRST = ["Alice", "Bob", "Carla", "David", "Elena", "Farid", "Grace", "Hiro", "Ines", "Jonas", "Kemi", "Liam", "Maya", "Nikhil", "Olga", "Pablo"]
+_LAST = ["Smith", "Garcia", "Chen", "Okafor", "Müller", "Rossi", "Tanaka", "Novak", "Silva", "Kowalski", "Haddad", "Larsen"]
+_CITIES = ["New York", "London", "Paris", "Tokyo", "Berlin", "Toronto", "Sydney", "Madrid", "Seoul", "Chicago", "Lisbon", "Nairobi", "Mumbai", "Austin"]
+_COUNTRIES = ["United States", "France", "Japan", "Germany", "Canada", "Brazil", "India", "Kenya", "Spain", "Australia"]
+_CURRENCIES = ["USD", "EUR", "GBP", "JPY", "CAD", "AUD", "CHF", "INR"]
+_LANGUAGES = ["en", "fr", "de", "es", "ja", "pt", "it", "ko"]
+_COMPANIES = ["Acme Corp", "Globex", "Initech", "Umbrella Ltd", "Stark Industries", "Wayne Enterprises"]
+_STATUSES = ["active", "pending", "completed", "confirmed", "processing"]
+_COLORS = ["red", "blue", "green", "black", "white", "orange"]
+_STREETS = ["Main St", "Oak Ave", "Pine Rd", "Maple Dr", "Elm St", "Cedar Ln"]
+_WORDS = [
+    "alpha", "blue", "cloud", "delta", "ember", "forest", "garden", "harbor", "island", "jade", "kite", "lunar",
+    "meadow", "north", "orbit", "pixel", "quartz", "river", "summit", "tiger", "urban", "velvet", "willow", "zenith",
+]
+_PHRASES = [
+    "Quarterly planning review", "Follow up on the last request", "Weekly team sync", "Please confirm the details",
+    "Customer feedback summary", "Updated shipping preferences", "Notes from the kickoff meeting", "Budget overview",
+]
+_ID_ALPHABET = string.ascii_uppercase + string.digits
+_TOKEN_SPLIT = re.compile(r"[^A-Za-z0-9]+|(?<=[a-z0-9])(?=[A-Z])")
+
+
+def name_tokens(name: str) -> list[str]:
+    """``"departureDate"``, ``"departure_date"`` and ``"departure-date"`` -> ``["departure", "date"]``."""
+    return [t.lower() for t in _TOKEN_SPLIT.split(name or "") if t]
+
+
+def mint_id(prefix: str, rng: Random, length: int = 5) -> str:
+    """An id like ``ord_7F3K2``: the prefix and ``length`` characters from ``rng``."""
+    return f"{prefix}_{''.join(rng.choices(_ID_ALPHABET, k=length))}"
+
+
+class ValueGenerator:
+    """Generates values for (sub)schemas of one root schema, resolving its local ``$ref``s.
+
+    ``optional_rate`` is the chance that an optional object property is filled in.
+    """
+
+    def __init__(self, root: dict[str, Any] | None = None, *, optional_rate: float = 0.7):
+        self.root = root if isinstance(root, dict) else {}
+        self.optional_rate = optional_rate
+
+    # ---- schema plumbing -------------------------------------------------
+
+    def resolve(self, schema: Any) -> Any:
+        """Follow local ``$ref`` and merge ``allOf`` into one dict (other keywords kept)."""
+        seen = 0
+        while isinstance(schema, dict) and "$ref" in schema and seen < _MAX_DEPTH:
+            target = self._deref(schema["$ref"])
+            rest = {k: v for k, v in schema.items() if k != "$ref"}
+            schema = {**target, **rest} if rest else target
+            seen += 1
+        if isinstance(schema, dict) and "allOf" in schema:
+            merged: dict[str, Any] = {k: v for k, v in schema.items() if k != "allOf"}
+            for part in schema["allOf"]:
+                merged = _merge(merged, self.resolve(part))
+            schema = merged
+        return schema
+
+    def _deref(self, ref: str) -> Any:
+        if not isinstance(ref, str) or not ref.startswith("#"):
+            return {}  # remote refs are the catalog's job; generate something harmless
+        node: Any = self.root
+        for part in ref[1:].split("/")[1:] if ref != "#" else []:
+            part = part.replace("~1", "/").replace("~0", "~")
+            if isinstance(node, dict) and part in node:
+                node = node[part]
+            elif isinstance(node, list) and part.isdigit() and int(part) < len(node):
+                node = node[int(part)]
+            else:
+                return {}
+        return node
+
+    # ---- entry point -----------------------------------------------------
+
+    def generate(self, schema: Any, rng: Random, name: str = "", depth: int = 0) -> Any:
+        """A value for ``schema``; ``name`` is the property it fills (steers realism)."""
+        if schema is True or schema is None or schema == {}:
+            return self._string({}, rng, name_tokens(name))
+        if schema is False:
+            raise ValueError("schema 'false' admits no value")
+        schema = self.resolve(schema)
+        if not isinstance(schema, dict):
+            return self._string({}, rng, name_tokens(name))
+        if "const" in schema:
+            return schema["const"]
+        if "enum" in schema and isinstance(schema["enum"], list) and schema["enum"]:
+            return rng.choice(schema["enum"])
+        for key in ("oneOf", "anyOf"):
+            branches = schema.get(key)
+            if isinstance(branches, list) and branches:
+                base = {k: v for k, v in schema.items() if k not in ("oneOf", "anyOf")}
+                return self.generate(_merge(base, self.resolve(rng.choice(branches))), rng, name, depth)
+        kind = self._type_of(schema, rng)
+        tokens = name_tokens(name)
+        if kind == "object":
+            return self._object(schema, rng, depth)
+        if kind == "array":
+            return self._array(schema, rng, tokens, name, depth)
+        if kind == "string":
+            return self._string(schema, rng, tokens)
+        if kind == "integer":
+            return self._number(schema, rng, tokens, integer=True)
+        if kind == "number":
+            return self._number(schema, rng, tokens, integer=False)
+        if kind == "boolean":
+            return rng.random() < 0.5
+        if kind == "null":
+            return None
+        # "any" (BFCL) or an unknown type word: a string is the safest answer
+        return self._string({}, rng, tokens)
+
+    def _type_of(self, schema: dict[str, Any], rng: Random) -> str:
+        kind = schema.get("type")
+        if isinstance(kind, list):
+            options = [_BFCL_TYPES.get(k, k) for k in kind]
+            non_null = [k for k in options if k != "null"]
+            # Prefer a real value; null only when it is the sole option.
+            return rng.choice(non_null) if non_null else "null"
+        if isinstance(kind, str):
+            return _BFCL_TYPES.get(kind, kind)
+        if "properties" in schema or "additionalProperties" in schema or "required" in schema:
+            return "object"
+        if "items" in schema or "prefixItems" in schema or "minItems" in schema:
+            return "array"
+        if any(k in schema for k in ("minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum", "multipleOf")):
+            return "number"
+        return "string"
+
+    # ---- objects and arrays ---------------------------------------------
+
+    def _object(self, schema: dict[str, Any], rng: Random, depth: int) -> dict[str, Any]:
+        props = schema.get("properties") or {}
+        required = set(schema.get("required") or [])
+        out: dict[str, Any] = {}
+        deep = depth >= _MAX_DEPTH // 2
+        for key, sub in props.items():
+            # Past half the depth budget only required props, so recursive schemas end.
+            if key in required or (not deep and rng.random() < self.optional_rate):
+                out[key] = self.generate(sub, rng, key, depth + 1)
+        for key in required - out.keys():
+            out[key] = self.generate(self._extra_schema(schema), rng, key, depth + 1)
+        want = schema.get("minProperties", 0)
+        extra = schema.get("additionalProperties", True)
+        n = 0
+        while len(out) < want and extra is not False and n < 100:
+            key = f"{rng.choice(_WORDS)}_{n}"
+            n += 1
+            if key not in out:
+                out[key] = self.generate(extra if isinstance(extra, dict) else {"type": "string"}, rng, key, depth + 1)
+        if not props and isinstance(extra, dict) and extra and not out and not deep:
+            for i in range(rng.randint(1, 2)):
+                key = f"{rng.choice(_WORDS)}_{i}"
+                out[key] = self.generate(extra, rng, key, depth + 1)
+        max_props = schema.get("maxProperties")
+        if isinstance(max_props, int) and len(out) > max_props:
+            for key in [k for k in out if k not in required][: len(out) - max_props]:
+                del out[key]
+        return out
+
+    @staticmethod
+    def _extra_schema(schema: dict[str, Any]) -> Any:
+        extra = schema.get("additionalProperties", True)
+        return extra if isinstance(extra, dict) else {}
+
+    def _array(self, schema: dict[str, Any], rng: Random, tokens: list[str], name: str, depth: int) -> list[Any]:
+        prefix = schema.get("prefixItems")
+        items = schema.get("items", {})
+        if isinstance(items, list):  # draft 4-7 tuple form
+            prefix, items = items, schema.get("additionalItems", {})
+        prefix = prefix or []
+        lo = max(int(schema.get("minItems", 0) or 0), 0)
+        hi = schema.get("maxItems")
+        if depth >= _MAX_DEPTH // 2:
+            top = lo
+        else:
+            top = max(lo, min(_DEFAULT_MAX_ITEMS, hi) if isinstance(hi, int) else max(lo, _DEFAULT_MAX_ITEMS))
+            if lo == 0 and top >= 1:
+                lo = 1  # an empty list is valid but says little; show at least one item
+        if isinstance(hi, int):
+            top = min(top, hi)
+            lo = min(lo, hi)
+        if items is False:
+            top = min(top, len(prefix))
+        count = rng.randint(lo, max(lo, top))
+        item_name = _singular(name)
+        unique = bool(schema.get("uniqueItems"))
+        out: list[Any] = []
+        seen: set[str] = set()
+        tries = 0
+        while len(out) < count and tries < count * 20 + 20:
+            tries += 1
+            idx = len(out)
+            sub = prefix[idx] if idx < len(prefix) else items
+            value = self.generate(sub, rng, item_name, depth + 1)
+            if unique:
+                key = _canonical(value)
+                if key in seen:
+                    continue
+                seen.add(key)
+            out.append(value)
+        return out
+
+    # ---- scalars -------------------------------------------------------
+
+    def _string(self, schema: dict[str, Any], rng: Random, tokens: list[str]) -> str:
+        fmt = schema.get("format")
+        value = _format_value(fmt, rng) if isinstance(fmt, str) else None
+        pattern = schema.get("pattern")
+        if value is None and isinstance(pattern, str):
+            value = _pattern_value(pattern, rng)
+        if value is None:
+            value = _named_string(tokens, rng)
+        lo = schema.get("minLength")
+        hi = schema.get("maxLength")
+        if isinstance(hi, int) and len(value) > hi:
+            value = value[:hi].rstrip() if len(value[:hi].rstrip()) >= (lo or 0) else value[:hi]
+        if isinstance(lo, int) and len(value) < lo:
+            value = value + "".join(rng.choice(string.ascii_lowercase) for _ in range(lo - len(value)))
+        return value
+
+    def _number(self, schema: dict[str, Any], rng: Random, tokens: list[str], *, integer: bool) -> int | float:
+        lo, lo_open = _bound(schema, "minimum", "exclusiveMinimum")
+        hi, hi_open = _bound(schema, "maximum", "exclusiveMaximum")
+        h_lo, h_hi, decimals = _named_range(tokens, integer)
+        # Use the name's realistic range when it fits inside the schema's limits.
+        if lo is None and hi is None:
+            lo, hi = h_lo, h_hi
+        elif lo is None:
+            lo = h_lo if h_lo < hi else hi - 100
+        elif hi is None:
+            hi = h_hi if h_hi > lo else lo + 100
+        elif _in_range(h_lo, lo, hi, lo_open, hi_open) and _in_range(h_hi, lo, hi, lo_open, hi_open):
+            lo, hi, lo_open, hi_open = h_lo, h_hi, False, False
+        if integer:
+            lo_i = math.floor(lo) + 1 if (lo_open and float(lo).is_integer()) else math.ceil(lo)
+            hi_i = math.ceil(hi) - 1 if (hi_open and float(hi).is_integer()) else math.floor(hi)
+            if hi_i < lo_i:
+                hi_i = lo_i
+            step = schema.get("multipleOf")
+            if isinstance(step, (int, float)) and step > 0:
+                return _multiple_in(lo_i, hi_i, step, rng, integer=True)
+            return rng.randint(lo_i, hi_i)
+        step = schema.get("multipleOf")
+        if isinstance(step, (int, float)) and step > 0:
+            return _multiple_in(lo, hi, step, rng, integer=False, lo_open=lo_open, hi_open=hi_open)
+        value = rng.uniform(lo, hi)
+        rounded = round(value, decimals)
+        if _in_range(rounded, lo, hi, lo_open, hi_open):
+            value = rounded
+        if not _in_range(value, lo, hi, lo_open, hi_open):
+            value = (lo + hi) / 2 if hi > lo else lo
+            if lo_open and value <= lo:
+                value = math.nextafter(lo, math.inf)
+        return float(value)
+
+
+# ---- helpers ------------------------------------------------------------
+
+
+def _merge(a: dict[str, Any], b: Any) -> dict[str, Any]:
+    """Merge two schemas for allOf: properties joined, required unioned, b wins elsewhere."""
+    if not isinstance(b, dict):
+        return a
+    out = dict(a)
+    for key, value in b.items():
+        if key == "properties" and isinstance(out.get("properties"), dict) and isinstance(value, dict):
+            out["properties"] = {**out["properties"], **value}
+        elif key == "required" and isinstance(out.get("required"), list) and isinstance(value, list):
+            out["required"] = list(dict.fromkeys(out["required"] + value))
+        else:
+            out[key] = value
+    return out
+
+
+def _canonical(value: Any) -> str:
+    import json
+
+    return json.dumps(value, sort_keys=True, default=str)
+
+
+def _singular(name: str) -> str:
+    if name.endswith("ies") and len(name) > 4:
+        return name[:-3] + "y"
+    if name.endswith("s") and not name.endswith("ss") and len(name) > 3:
+        return name[:-1]
+    return name
+
+
+def _bound(schema: dict[str, Any], inclusive: str, exclusive: str) -> tuple[float | None, bool]:
+    value = schema.get(inclusive)
+    excl = schema.get(exclusive)
+    if isinstance(excl, bool):  # draft 4: a flag on the inclusive bound
+        return (value if isinstance(value, (int, float)) else None), bool(excl) and value is not None
+    candidates = []
+    if isinstance(value, (int, float)):
+        candidates.append((value, False))
+    if isinstance(excl, (int, float)):
+        candidates.append((excl, True))
+    if not candidates:
+        return None, False
+    # The tighter bound wins; for the same number an exclusive one is tighter.
+    if inclusive == "minimum":
+        return max(candidates, key=lambda c: (c[0], c[1]))
+    return min(candidates, key=lambda c: (c[0], not c[1]))
+
+
+def _in_range(v: float, lo: float, hi: float, lo_open: bool, hi_open: bool) -> bool:
+    return (v > lo if lo_open else v >= lo) and (v < hi if hi_open else v <= hi)
+
+
+def _is_multiple(value: float, step: float) -> bool:
+    # jsonschema's own test for multipleOf, so generated values pass its validator.
+    if isinstance(step, float):
+        quotient = value / step
+        try:
+            return int(quotient) == quotient
+        except OverflowError:
+            return False
+    if isinstance(value, float):
+        return value % step == 0 if value.is_integer() else False
+    return value % step == 0
+
+
+def _multiple_in(lo: float, hi: float, step: float, rng: Random, *, integer: bool, lo_open: bool = False, hi_open: bool = False):
+    k_lo = math.ceil(lo / step)
+    k_hi = math.floor(hi / step)
+    if k_hi < k_lo:
+        k_hi = k_lo
+    decimals = max(0, -math.floor(math.log10(step))) + 2 if isinstance(step, float) else 0
+    for _ in range(12):
+        k = rng.randint(k_lo, k_hi)
+        value = k * step
+        if isinstance(step, float):
+            value = round(value, decimals)
+        if integer:
+            if not float(value).is_integer():
+                continue
+            value = int(value)
+        elif isinstance(value, int):
+            value = float(value)
+        if _is_multiple(value, step) and _in_range(value, lo, hi, lo_open, hi_open):
+            return value
+    return int(k_lo * step) if integer else float(k_lo * step)
+
+
+def _pattern_value(pattern: str, rng: Random) -> str | None:
+    try:
+        compiled = re.compile(pattern)
+    except re.error:
+        return None
+    for _ in range(5):
+        try:
+            candidate = generate_from_pattern(pattern, rng)
+        except PatternError:
+            return None
+        if compiled.search(candidate):
+            return candidate
+    return None
+
+
+_EPOCH = _dt.date(2024, 1, 1)
+
+
+def _format_value(fmt: str, rng: Random) -> str | None:
+    fmt = fmt.lower()
+    if fmt == "date":
+        return (_EPOCH + _dt.timedelta(days=rng.randrange(0, 900))).isoformat()
+    if fmt == "date-time":
+        day = _EPOCH + _dt.timedelta(days=rng.randrange(0, 900))
+        return f"{day.isoformat()}T{rng.randrange(7, 21):02d}:{rng.choice((0, 15, 30, 45)):02d}:00Z"
+    if fmt == "time":
+        return f"{rng.randrange(7, 21):02d}:{rng.choice((0, 15, 30, 45)):02d}:00Z"
+    if fmt in ("email", "idn-email"):
+        return _email(rng)
+    if fmt in ("uri", "url", "iri", "uri-reference", "iri-reference"):
+        return f"https://www.example.com/{rng.choice(_WORDS)}/{rng.randrange(1, 999)}"
+    if fmt == "uuid":
+        return str(uuid.UUID(int=rng.getrandbits(128), version=4))
+    if fmt == "ipv4":
+        return f"192.0.2.{rng.randrange(1, 255)}"
+    if fmt == "ipv6":
+        return f"2001:db8::{rng.randrange(1, 0xFFFF):x}"
+    if fmt in ("hostname", "idn-hostname"):
+        return f"{rng.choice(_WORDS)}.example.com"
+    if fmt == "duration":
+        return f"P{rng.randrange(1, 30)}D"
+    if fmt == "byte":
+        return "aGVsbG8gd29ybGQ="
+    if fmt == "password":
+        return "S3cret-" + "".join(rng.choice(_ID_ALPHABET) for _ in range(6))
+    return None
+
+
+def _email(rng: Random) -> str:
+    return f"{rng.choice(_FIRST).lower()}.{rng.choice(_LAST).lower().replace('ü', 'u')}@example.com"
+
+
+def _named_string(tokens: list[str], rng: Random) -> str:
+    t = set(tokens)
+    last = tokens[-1] if tokens else ""
+    if "email" in t or "mail" in t:
+        return _email(rng)
+    if t & {"url", "uri", "link", "website", "homepage", "href"}:
+        return f"https://www.example.com/{rng.choice(_WORDS)}"
+    if last in ("at", "timestamp", "datetime") or ("date" in t and "time" in t):
+        return _format_value("date-time", rng)  # type: ignore[return-value]
+    if t & {"date", "day", "birthday", "dob"}:
+        return _format_value("date", rng)  # type: ignore[return-value]
+    if last == "time":
+        return f"{rng.randrange(7, 21):02d}:{rng.choice((0, 15, 30, 45)):02d}"
+    if last in ("id", "uuid", "ref", "reference") or (last == "number" and t & {"order", "booking", "tracking", "account", "invoice"}):
+        return mint_id((tokens[0] if len(tokens) > 1 else "obj")[:3], rng)
+    if t & {"phone", "mobile", "tel", "telephone"}:
+        return f"+1-555-{rng.randrange(100, 999)}-{rng.randrange(1000, 9999)}"
+    if t & {"city", "town", "destination", "origin", "location", "place"}:
+        return rng.choice(_CITIES)
+    if "country" in t:
+        return rng.choice(_COUNTRIES)
+    if "currency" in t:
+        return rng.choice(_CURRENCIES)
+    if t & {"language", "lang", "locale"}:
+        return rng.choice(_LANGUAGES)
+    if t & {"company", "organization", "organisation", "employer", "vendor", "merchant"}:
+        return rng.choice(_COMPANIES)
+    if t & {"address", "street"}:
+        return f"{rng.randrange(1, 400)} {rng.choice(_STREETS)}"
+    if t & {"zip", "postal", "postcode", "zipcode"}:
+        return f"{rng.randrange(10000, 99999)}"
+    if t & {"status", "state"}:
+        return rng.choice(_STATUSES)
+    if t & {"color", "colour"}:
+        return rng.choice(_COLORS)
+    if t & {"username", "login", "handle"}:
+        return f"{rng.choice(_FIRST).lower()}{rng.randrange(1, 99)}"
+    if last == "name" and t & {"first", "given"}:
+        return rng.choice(_FIRST)
+    if last == "name" and t & {"last", "family", "sur"}:
+        return rng.choice(_LAST)
+    if last == "name" and (len(t) == 1 or t & {"full", "user", "customer", "person", "contact", "guest", "passenger", "owner", "recipient", "sender", "author", "employee", "patient"}):
+        return f"{rng.choice(_FIRST)} {rng.choice(_LAST)}"
+    if t & {"title", "subject", "summary", "description", "message", "body", "text", "content", "note", "notes", "comment", "query", "q", "keyword", "keywords", "reason"}:
+        return rng.choice(_PHRASES)
+    if t & {"symbol", "ticker"}:
+        return rng.choice(["AAPL", "MSFT", "GOOG", "AMZN", "NVDA"])
+    if "code" in t:
+        return "".join(rng.choice(string.ascii_uppercase) for _ in range(3))
+    return f"{rng.choice(_WORDS)}-{rng.randrange(1, 100)}"
+
+
+def _named_range(tokens: list[str], integer: bool) -> tuple[float, float, int]:
+    """A realistic (low, high, decimals) for a numeric property name."""
+    t = set(tokens)
+    if "year" in t:
+        return 2020, 2026, 0
+    if "age" in t:
+        return 18, 80, 0
+    if t & {"lat", "latitude"}:
+        return -90, 90, 4
+    if t & {"lon", "lng", "longitude"}:
+        return -180, 180, 4
+    if t & {"price", "amount", "cost", "total", "balance", "fee", "salary", "budget", "payment", "subtotal"}:
+        return (5, 500, 0) if integer else (5.0, 500.0, 2)
+    if t & {"rating", "stars", "score"}:
+        return 1, 5, 1
+    if t & {"percent", "percentage", "pct", "probability"}:
+        return 0, 100, 1
+    if t & {"temperature", "temp"}:
+        return -10, 35, 1
+    if t & {"page"}:
+        return 1, 5, 0
+    if t & {"count", "quantity", "qty", "num", "number", "limit", "size", "guests", "passengers", "nights", "seats", "items", "adults", "children", "days", "hours", "minutes"}:
+        return 1, 10, 0
+    return (0, 1000, 0) if integer else (0.0, 1000.0, 2)
