@@ -19,11 +19,19 @@ from inftool_jax.evaluate.bfcl_data import CATEGORIES, RELEVANCE, VERSION_PREFIX
 
 
 def first_choice(options: Any) -> Any:
-    """The first acceptable value that is not the "may be omitted" marker, or None to omit."""
+    """The first acceptable value that is not the "may be omitted" marker, or None to omit.
+
+    Dict values in BFCL answers hold option lists per key (one level), so a
+    chosen dict (or list of dicts) is resolved key by key.
+    """
     if not isinstance(options, list):
         return options
     for o in options:
         if o != "":
+            if type(o) is dict:
+                return choose_args(o)
+            if type(o) is list and o and all(type(x) is dict for x in o):
+                return [choose_args(x) for x in o]
             return o
     return None
 

@@ -1,0 +1,90 @@
+"""`inftool eval`: score model answers. Verbs: `bfcl` (BFCL AST checker), `bfcl-demo` (demo predictions)."""
+
+from __future__ import annotations
+
+import argparse
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    parser = sub.add_parser("eval", help="evaluate model answers (BFCL-compatible checker)")
+    verbs = parser.add_subparsers(dest="verb", metavar="VERB", required=True)
+    _register_bfcl(verbs)
+    _register_bfcl_demo(verbs)
+
+
+def _register_bfcl(verbs: argparse._SubParsersAction) -> None:
+    p = verbs.add_parser(
+        "bfcl",
+        help="check BFCL result files with BFCL's AST semantics",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        description=(
+            "Finds BFCL_v4_<category>_result.json files under --results (recursive; JSON Lines of\n"
+            '{"id", "result"}, result in Python call syntax, Hermes <tool_call> text or a decoded list),\n'
+            "checks each entry against BFCL's possible answers, prints a per-category table and the BFCL\n"
+            'overall formula over the categories present, and writes {"category","id","valid","error_type"}\n'
+            "lines to --out.\n\n"
+            "Example: inftool eval bfcl --results demo_results --out verdicts.jsonl --categories simple_python,parallel"
+        ),
+    )
+    p.add_argument("--results", required=True, help="folder holding BFCL result files (searched recursively)")
+    p.add_argument("--bfcl-dir", help="BFCL data folder (default: the installed bfcl_eval package's data)")
+    p.add_argument("--categories", help="comma-separated categories to check (default: all found)")
+    p.add_argument(
+        "--matching",
+        choices=["greedy", "optimal"],
+        default="greedy",
+        help="parallel call matching: greedy = exactly BFCL's (default), optimal = bipartite (accepts correct answers greedy rejects)",
+    )
+    p.add_argument("--out", required=True, help="where to write one verdict per entry (JSON Lines)")
+    p.set_defaults(func=_bfcl)
+
+
+def _categories(arg: str | None) -> list[str] | None:
+    if not arg:
+        return None
+    return [c.strip() for c in arg.split(",") if c.strip()]
+
+
+def _bfcl(args: argparse.Namespace) -> int:
+    from inftool_jax.evaluate import bfcl_runner
+
+    verdicts, scores = bfcl_runner.run(
+        args.results, args.bfcl_dir, _categories(args.categories), args.matching, progress=True
+    )
+    bfcl_runner.write_verdicts(verdicts, args.out)
+    print(bfcl_runner.format_table(scores))
+    print(f"wrote {len(verdicts)} verdicts to {args.out}")
+    return 0
+
+
+def _register_bfcl_demo(verbs: argparse._SubParsersAction) -> None:
+    p = verbs.add_parser(
+        "bfcl-demo",
+        help="write demo BFCL result files (ground truth with deliberate mistakes)",
+        description=(
+            "Writes <out>/demo-model/BFCL_v4_<category>_result.json built from BFCL's possible answers,\n"
+            "a seeded share of them with one deliberate mistake, for trying `inftool eval bfcl`.\n\n"
+            "Example: inftool eval bfcl-demo --out demo_results --limit 50"
+        ),
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    p.add_argument("--out", required=True, help="folder to write the result files into")
+    p.add_argument("--bfcl-dir", help="BFCL data folder (default: the installed bfcl_eval package's data)")
+    p.add_argument("--categories", help="comma-separated categories (default: all supported)")
+    p.add_argument("--mistake-rate", type=float, default=0.2, help="share of entries given a mistake (default 0.2)")
+    p.add_argument("--limit", type=int, help="at most this many entries per category")
+    p.add_argument("--seed", type=int, default=0, help="seed for choosing mistakes")
+    p.set_defaults(func=_bfcl_demo)
+
+
+def _bfcl_demo(args: argparse.Namespace) -> int:
+    from inftool_jax.errors import InputError
+    from inftool_jax.evaluate import bfcl_data, bfcl_demo
+
+    if not 0.0 <= args.mistake_rate <= 1.0:
+        raise InputError("<command line>", "--mistake-rate", "must be between 0 and 1")
+    cats = [bfcl_data.check_category(c) for c in _categories(args.categories) or bfcl_data.CATEGORIES]
+    paths = bfcl_demo.write_demo(args.out, cats, args.bfcl_dir, args.mistake_rate, args.seed, args.limit)
+    for path in paths:
+        print(path)
+    return 0
