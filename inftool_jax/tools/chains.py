@@ -35,13 +35,19 @@ def response_fields(schema: Any, prefix: str = "") -> list[tuple[str, str]]:
     return out
 
 
-def find_chains(tools: list[ToolSpec]) -> list[Chain]:
-    """Every (producer, consumer, field) where a response field name is a required input of another tool."""
+def find_chains(tools: list[ToolSpec], same_domain: bool = False) -> list[Chain]:
+    """Every (producer, consumer, field) where a response field name is a required input of another tool.
+
+    Names alone decide, so generic fields (``name``) can pair unrelated tools;
+    ``same_domain`` keeps only pairs from one domain.
+    """
     required = {tool.name: set(tool.parameters.get("required", [])) for tool in tools}
     chains = set()
     for producer in tools:
         for name, path in response_fields(producer.response):
             for consumer in tools:
+                if same_domain and consumer.domain != producer.domain:
+                    continue
                 if consumer.name != producer.name and name in required[consumer.name]:
                     chains.add(Chain(name, producer.name, consumer.name, path))
     return sorted(chains)
