@@ -16,7 +16,7 @@ Parsing is lenient exactly where real models are:
 Everything else - JSON that does not parse, a block that is not an object, a
 missing or empty name, arguments that are not an object, text between the
 JSON and ``</tool_call>`` - makes the parse fail with the char offset of the
-problem. JSON is read with a real decoder (not by searching for the closing
+problem (and no calls: a failed parse never returns partial calls). JSON is read with a real decoder (not by searching for the closing
 tag), so argument strings may themselves contain ``</tool_call>``. Text with no
 ``<tool_call>`` at all is prose: ``ok`` with no calls.
 """
@@ -74,12 +74,12 @@ def parse_hermes(text: str) -> ParseResult:
         try:
             obj, json_end = decode_json_value(text, json_start)
         except ArgumentsError as err:
-            return ParseResult(ok=False, calls=calls, error=f"tool call {len(calls)}: {err.message}", position=err.position)
+            return ParseResult(ok=False, error=f"tool call {len(calls)}: {err.message}", position=err.position)
         try:
             calls.append(_call_from_object(obj))
         except ArgumentsError as err:
             # the object parsed; its content is wrong, so point at the object
-            return ParseResult(ok=False, calls=calls, error=f"tool call {len(calls)}: {err.message}", position=json_start)
+            return ParseResult(ok=False, error=f"tool call {len(calls)}: {err.message}", position=json_start)
         after = _WHITESPACE.match(text, json_end).end()
         if text.startswith(CLOSE_TAG, after):
             pos = after + len(CLOSE_TAG)
@@ -88,7 +88,6 @@ def parse_hermes(text: str) -> ParseResult:
         else:
             return ParseResult(
                 ok=False,
-                calls=calls,
                 error=f"tool call {len(calls) - 1}: expected {CLOSE_TAG} after the JSON object",
                 position=after,
             )

@@ -54,5 +54,5 @@ def parse_openai_tool_calls(tool_calls: list) -> ParseResult:
         try:
             calls.append(_read_entry(entry, index))
         except ArgumentsError as err:
-            return ParseResult(ok=False, calls=calls, error=err.message, position=index)
+            return ParseResult(ok=False, error=err.message, position=index)
     return ParseResult(ok=True, calls=calls)

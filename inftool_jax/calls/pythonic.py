@@ -39,7 +39,7 @@ from inftool_jax.calls.python_ast_decode import DecodeError, bfcl_calls, strict_
 
 MAX_TEXT_CHARS = 2_000_000
 
-_FENCE = re.compile(r"```[^\n`]*\n?(.*?)(?:```|\Z)", re.DOTALL)
+_FENCE_OPEN = re.compile(r"```(?:[\w+.-]*[ \t]*\r?\n)?")
 _CALL_START = re.compile(r"\[|[^\W\d][\w.]*\(")
 _LINE_BREAK = re.compile(r"\r\n|\r|\n")
 
@@ -159,46 +159,66 @@ def parse_python(text: str, *, bfcl_compat: bool = False) -> ParseResult:
     if bfcl_compat:
         return _bfcl_compat(text)
 
-    fence = _FENCE.search(text)
-    if fence:
-        code, code_start = fence.group(1), fence.start(1)
-        content = (text[: fence.start()].strip() + "\n" + text[fence.end() :].strip()).strip()
-    else:
-        code, code_start, content = text, 0, ""
+    whole = _parse_strict(text, 0, fenced=False, content="", original=text)
+    if whole.ok and whole.calls:
+        return whole  # a fence inside a string argument is not a fence
+    opening = _FENCE_OPEN.search(text)
+    if opening is None:
+        return whole
+    body_start = opening.end()
+    first_close = text.find("```", body_start)
+    last_close = text.rfind("```", body_start)
+    results = []
+    for close in dict.fromkeys([first_close, last_close]):  # the last close wins when a string holds ```
+        end = len(text) if close < 0 else close
+        after = len(text) if close < 0 else close + 3
+        content = (text[: opening.start()].strip() + "\n" + text[after:].strip()).strip()
+        result = _parse_strict(text[body_start:end], body_start, fenced=True, content=content, original=text)
+        if result.ok:
+            return result
+        results.append(result)
+    return results[0]
+
+
+def _parse_strict(code: str, code_start: int, *, fenced: bool, content: str, original: str) -> ParseResult:
+    """Strict reading of ``code`` found at ``code_start`` in ``original`` (see the module doc)."""
     stripped = code.strip()
     offset = code_start + (len(code) - len(code.lstrip()))
     if not stripped:
-        return ParseResult(ok=True, content=content if fence else text)
-    attempt = bool(fence) or _CALL_START.match(stripped) is not None
+        return ParseResult(ok=True, content=content if fenced else original)
+    attempt = fenced or _CALL_START.match(stripped) is not None
 
     def failure(message: str, position: int) -> ParseResult:
         return ParseResult(ok=False, content=content, error=message, position=offset + position)
+
+    def prose() -> ParseResult:
+        return ParseResult(ok=True, content=original)
 
     try:
         body = _parse_expression(stripped).body
     except SyntaxError as err:
         if not attempt:
-            return ParseResult(ok=True, content=text)
+            return prose()
         return failure(f"syntax error: {err.msg}", _char_offset(stripped, err.lineno, (err.offset or 1) - 1, False))
     except (ValueError, RecursionError, MemoryError, OverflowError) as err:
         if not attempt:
-            return ParseResult(ok=True, content=text)
+            return prose()
         return failure(f"cannot parse: {type(err).__name__}: {err}"[:300], 0)
 
-    if not attempt and not isinstance(body, (ast.Call, ast.List, ast.Tuple)):
-        return ParseResult(ok=True, content=text)
     try:
         decoded = strict_calls(body)
     except DecodeError as err:
+        if not attempt:
+            return prose()  # "Sure (why not)" is prose that happens to parse
         node = err.node
         where = (
             _char_offset(stripped, getattr(node, "lineno", None), getattr(node, "col_offset", None), True)
             if node is not None
             else 0
         )
-        if not attempt:
-            return ParseResult(ok=True, content=text)  # "Sure (why not)" is prose that happens to parse
         return failure(err.message, where)
     except (RecursionError, MemoryError) as err:
+        if not attempt:
+            return prose()
         return failure(f"cannot decode: {type(err).__name__}", 0)
     return ParseResult(ok=True, calls=[Call(name=name, arguments=arguments) for name, arguments in decoded], content=content)
