@@ -1,0 +1,76 @@
+"""Score a G x B batch of completions: encode, fall back to the reference where needed, one kernel call.
+
+    scorer = GatedReward(RewardConfig(), group_size=8)
+    out = scorer.score(attempts, targets)      # parsed already
+    out = scorer.score_texts(texts, targets)   # parses with config.call_format first
+    out.rewards, out.passed, out.advantages     # numpy arrays [N], [N, 5], [N]
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+
+import numpy as np
+
+from inftool_jax.rl.reward_config import RewardConfig
+from inftool_jax.rl.reward_encode import encode_batch
+from inftool_jax.rl.reward_kernel import make_reward_kernel
+from inftool_jax.rl.reward_reference import score_reference
+from inftool_jax.rl.reward_target import Attempt, RewardTarget
+
+
+@dataclass
+class RewardBatch:
+    """Per-completion results, completions in input order (G samples of a prompt contiguous)."""
+
+    rewards: np.ndarray  # [N] float32
+    passed: np.ndarray  # [N, len(GATES)] bool
+    first_failed: np.ndarray  # [N] int32: index of the first failed gate, len(GATES) if none
+    advantages: np.ndarray  # [N] float32, group-normalised
+    by_reference: np.ndarray  # [N] bool: scored by the reference (outside the kernel's limits)
+
+    def gate_pass_rates(self) -> dict[str, float]:
+        from inftool_jax.rl.reward_config import GATES
+
+        return {g: float(self.passed[:, i].mean()) if len(self.passed) else 0.0 for i, g in enumerate(GATES)}
+
+
+class GatedReward:
+    """The gated reward of DESIGN.md §5 for whole batches (kernel + exact reference fallback)."""
+
+    def __init__(self, config: RewardConfig, group_size: int, advantage: str = "grpo", eps: float = 1e-6):
+        self.config = config
+        self.group_size = group_size
+        self._kernel = make_reward_kernel(config, group_size, advantage, eps)
+
+    def score(self, attempts: list[Attempt], targets: list[RewardTarget]) -> RewardBatch:
+        if len(attempts) != len(targets):
+            raise ValueError(f"{len(attempts)} attempts for {len(targets)} targets")
+        a_arr, t_arr, encoded = encode_batch(attempts, targets, self.config)
+        n = len(attempts)
+        fb_reward = np.zeros(n, np.float32)
+        fb_first = np.zeros(n, np.int32)
+        for i in np.flatnonzero(~encoded):
+            outcome = score_reference(attempts[i], targets[i], self.config)
+            fb_reward[i] = outcome.reward
+            fb_first[i] = outcome.first_failed
+        fallback = {"use": ~encoded, "reward": fb_reward, "first_failed": fb_first}
+        out = self._kernel(asdict(a_arr), asdict(t_arr), fallback)
+        return RewardBatch(
+            np.asarray(out["reward"]),
+            np.asarray(out["passed"]),
+            np.asarray(out["first_failed"]),
+            np.asarray(out["advantages"]),
+            ~encoded,
+        )
+
+    def score_texts(self, texts: list[str], targets: list[RewardTarget], results=None, states=None) -> RewardBatch:
+        """Parse each text in ``config.call_format`` and score it (results/states: per-completion execution data)."""
+        from inftool_jax.calls import get_format
+
+        parse = get_format(self.config.call_format).parse
+        attempts = [
+            Attempt(parse(text), tuple(results[i]) if results else (), states[i] if states else None)
+            for i, text in enumerate(texts)
+        ]
+        return self.score(attempts, targets)

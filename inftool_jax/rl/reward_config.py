@@ -1,0 +1,80 @@
+"""The gated reward's config section, and the one formula both implementations use to turn gate outcomes into a number."""
+
+from __future__ import annotations
+
+import numpy as np
+from pydantic import model_validator
+
+from inftool_jax.config_base import Section
+
+GATES = ("format", "decision", "selection", "arguments", "execution")
+"""Gate names in order; a failed gate stops credit for every gate after it."""
+
+
+class RewardConfig(Section):
+    """Gated reward (DESIGN.md §5): weights per gate, partial credit, encoding limits."""
+
+    call_format: str = "hermes"
+    """Tool-call format the policy writes (a name known to inftool_jax.calls.get_format); plain prose always parses."""
+    w_format: float = 0.1
+    """Credit for output that parses in the call format (or is plain prose)."""
+    w_decision: float = 0.2
+    """Credit for calling when a call is expected and not calling for no-call / clarification turns."""
+    w_selection: float = 0.2
+    """Credit for the right multiset of function names."""
+    w_arguments: float = 0.3
+    """Credit for every call's arguments passing the BFCL argument check under the best order-free matching."""
+    w_execution: float = 0.2
+    """Credit for execution outcomes matching the ground truth's (multi-step / multi-turn turns); given in full where execution is not scored."""
+    partial_credit: bool = True
+    """At the first failed gate among selection / arguments / execution, give that gate's weight times the share that was right
+    (selection: common names / max(count made, count expected); arguments: calls in the largest matching whose arguments pass / calls
+    expected; execution: calls whose outcome matches under the best matching (+1 for the final state when scored) / their count)."""
+    clarify_needs_question: bool = True
+    """A clarification turn passes the decision gate only if the text (no call) contains a '?'."""
+    max_calls: int = 5
+    """Kernel limit on calls per completion and per ground truth; the argument gate enumerates all max_calls! matchings (5 -> 120)."""
+    max_params: int = 8
+    """Kernel limit on arguments per call."""
+    max_alternatives: int = 6
+    """Kernel limit on acceptable values per argument. Anything over a limit is scored by the reference instead (same result)."""
+
+    @model_validator(mode="after")
+    def _check(self) -> "RewardConfig":
+        if min(self.weights()) < 0:
+            raise ValueError("reward weights must be >= 0")
+        if not 1 <= self.max_calls <= 7:
+            raise ValueError("max_calls must be in 1..7 (the kernel enumerates max_calls! matchings)")
+        if self.max_params < 1 or self.max_alternatives < 1:
+            raise ValueError("max_params and max_alternatives must be >= 1")
+        return self
+
+    def weights(self) -> tuple[float, ...]:
+        """Gate weights in GATES order."""
+        return (self.w_format, self.w_decision, self.w_selection, self.w_arguments, self.w_execution)
+
+
+def gated_reward_value(config: RewardConfig, first_failed: int, num: int, den: int) -> float:
+    """The reward of a completion whose first failed gate is ``first_failed`` (len(GATES) if none).
+
+    ``num / den`` is the share that was right at that gate (partial credit;
+    den == 0 means none). Computed in float64 and rounded to float32 once, so
+    the reference and the kernel (which reads a table built with this very
+    function) give bit-identical rewards.
+    """
+    w = config.weights()
+    value = sum(w[:first_failed])
+    if config.partial_credit and first_failed < len(GATES) and den > 0:
+        value += w[first_failed] * num / den
+    return float(np.float32(value))
+
+
+def reward_table(config: RewardConfig) -> np.ndarray:
+    """``table[first_failed, num, den]`` for every count the kernel can produce (den <= max_calls + 1)."""
+    n = config.max_calls + 2
+    table = np.zeros((len(GATES) + 1, n, n), np.float32)
+    for k in range(len(GATES) + 1):
+        for den in range(n):
+            for num in range(den + 1):
+                table[k, num, den] = gated_reward_value(config, k, num, den)
+    return table
