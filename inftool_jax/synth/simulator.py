@@ -38,7 +38,7 @@ from jsonschema.exceptions import SchemaError
 
 from inftool_jax.errors import InputError
 from inftool_jax.synth.schema_formats import FORMAT_CHECKER
-from inftool_jax.synth.tool_operations import ToolOperation, classify
+from inftool_jax.synth.tool_operations import ToolOperation, classify, is_id_name
 from inftool_jax.synth.value_gen import ValueGenerator, mint_id, name_tokens
 from inftool_jax.tools.spec import ToolSpec
 
@@ -168,9 +168,16 @@ class ToolSimulator:
 
     ``strict_arguments``: reject arguments the schema does not declare (as a strict
     API's 422 would) unless the schema itself allows extra properties.
+    ``unknown_ids``: ``"not_found"`` (default) answers an id this episode never saw
+    with a 404; ``"materialize"`` treats it as a record that already existed in the
+    world (so a single read like ``get_order("A-1001")`` succeeds), except ids this
+    episode deleted, which stay gone.
     """
 
-    def __init__(self, tools: Iterable[ToolSpec], seed: int = 0, *, strict_arguments: bool = True):
+    def __init__(self, tools: Iterable[ToolSpec], seed: int = 0, *, strict_arguments: bool = True, unknown_ids: str = "not_found"):
+        if unknown_ids not in ("not_found", "materialize"):
+            raise ValueError(f"unknown_ids must be 'not_found' or 'materialize', not {unknown_ids!r}")
+        self.unknown_ids = unknown_ids
         self.seed = int(seed)
         self.strict_arguments = strict_arguments
         self._tools: dict[str, _Tool] = {}
@@ -187,6 +194,10 @@ class ToolSimulator:
     def operation(self, name: str) -> ToolOperation:
         """How ``name`` is simulated (create/read/update/cancel/delete/list/action)."""
         return self._tools[name].op
+
+    def new_state(self, episode_seed: int = 0) -> EpisodeState:
+        """A fresh episode state, for callers that keep several episodes (one per MCP session)."""
+        return self._new_state(episode_seed)
 
     def _new_state(self, episode_seed: int) -> EpisodeState:
         # A string seed is hashed with SHA-512 by random.Random: stable across runs and processes.
@@ -212,8 +223,17 @@ class ToolSimulator:
 
     # ---- calls ---------------------------------------------------------
 
-    def call(self, name: str, arguments: Any) -> ToolResult:
-        """Run one tool call against the episode's state. Never raises for bad calls."""
+    def call(self, name: str, arguments: Any, *, state: EpisodeState | None = None) -> ToolResult:
+        """Run one tool call against the episode's state (or ``state``). Never raises for bad calls."""
+        if state is not None and state is not self.state:
+            saved, self.state = self.state, state
+            try:
+                return self._call(name, arguments)
+            finally:
+                self.state = saved
+        return self._call(name, arguments)
+
+    def _call(self, name: str, arguments: Any) -> ToolResult:
         tool = self._tools.get(name)
         if tool is None:
             return _error(404, "unknown_tool", f"unknown tool {name!r}; available: {', '.join(sorted(self._tools))}")
@@ -248,8 +268,13 @@ class ToolSimulator:
         raw = arguments.get(op.id_param)  # type: ignore[arg-type]
         key = _key(raw)
         record = self.state.records.get(key) if key is not None else None
+        if record is None and key is not None and self.unknown_ids == "materialize" and key not in self.state.deleted:
+            record = Record(raw, op.resource, {op.id_param: raw})  # type: ignore[dict-item]
+            self.state.records[key] = record
         if record is None:
-            return _error(404, "not_found", f"{op.resource.replace('_', ' ')} {raw!r} not found", resource=op.resource, id=raw)
+            # Name the thing the id points at: set_reminder(event_id=...) misses an *event*.
+            noun = "_".join(t for t in name_tokens(op.id_param or "") if t not in ("id", "uuid", "ref", "reference")) or op.resource
+            return _error(404, "not_found", f"{noun.replace('_', ' ')} {raw!r} not found", resource=noun, id=raw)
         return record
 
     # ---- one handler per operation kind --------------------------------
@@ -385,12 +410,26 @@ class ToolSimulator:
             lo = arr_schema.get("minItems", 0) or 0
             made = made[:hi] if isinstance(hi, int) else made
             current = made + list(current)[: max(0, lo - len(made))]
+        self._register_items(tool, current, args)
         if isinstance(content, list):
             content = current
         else:
             holder[slot] = current
             _set_counts(tool, content, len(current))
         return ToolResult(True, content)
+
+    def _register_items(self, tool: _Tool, items: list[Any], args: dict[str, Any]) -> None:
+        """Listed items exist from now on: a later get/update/book by their id finds them."""
+        head = tool.op.resource.split("_")[-1]
+        for item in items:
+            if not isinstance(item, dict):
+                continue
+            id_key = next((k for k in (f"{head}_id", "id", f"{tool.op.resource}_id") if k in item), None)
+            if id_key is None:
+                id_key = next((k for k in item if is_id_name(k) and k not in args), None)
+            key = _key(item.get(id_key)) if id_key else None
+            if key is not None and key not in self.state.records and key not in self.state.deleted:
+                self.state.records[key] = Record(item[id_key], tool.op.resource, copy_json(item))
 
     def _do_action(self, tool: _Tool, args: dict[str, Any]) -> ToolResult:
         memo_key = (tool.spec.name, json.dumps(args, sort_keys=True, default=str))

@@ -125,6 +125,8 @@ def classify(spec: ToolSpec) -> ToolOperation:
         nouns = [t for t in tokens if t not in _NOISE and t not in _STATUS_WORDS]
         resource = "_".join(_singular(t) for t in nouns[-2:]) if nouns else "item"
         head = _singular(nouns[-1]) if nouns else "item"
+    if kind == "read" and nouns and _singular(nouns[-1]) != nouns[-1] and (id_param is None or head not in name_tokens(id_param)):
+        kind = "list"  # get_categories(parent_id) lists; get_category(category_id) reads one
     if kind in ("update", "cancel", "delete") and id_param is None:
         kind = "action"  # nothing to look up: a stateless command (e.g. set_thermostat)
     if kind == "create":

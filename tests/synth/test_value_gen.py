@@ -1,0 +1,189 @@
+"""Schema-driven value generation: conformance (property-based), determinism, formats, patterns."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import uuid
+from random import Random
+from urllib.parse import urlsplit
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+from jsonschema import Draft202012Validator
+
+from inftool_jax.synth.pattern_gen import PatternError, generate_from_pattern
+from inftool_jax.synth.schema_formats import FORMAT_CHECKER
+from inftool_jax.synth.value_gen import ValueGenerator, mint_id, name_tokens
+
+NAMES = ["email", "city", "price", "year", "order_id", "start_date", "quantity", "name", "status", "url", "note", "age", "x"]
+FORMATS = ["date", "date-time", "time", "email", "uri", "uuid", "ipv4", "ipv6", "hostname"]
+
+
+def _validator(schema):
+    return Draft202012Validator(schema, format_checker=FORMAT_CHECKER)
+
+
+@st.composite
+def string_schemas(draw):
+    schema = {"type": "string"}
+    choice = draw(st.sampled_from(["plain", "format", "enum", "length", "pattern"]))
+    if choice == "format":
+        schema["format"] = draw(st.sampled_from(FORMATS))
+    elif choice == "enum":
+        schema["enum"] = draw(st.lists(st.text(min_size=1, max_size=8), min_size=1, max_size=4, unique=True))
+    elif choice == "length":
+        lo = draw(st.integers(0, 12))
+        schema["minLength"] = lo
+        schema["maxLength"] = draw(st.integers(max(lo, 1), 30))
+    elif choice == "pattern":
+        schema["pattern"] = draw(st.sampled_from([r"^[A-Z]{3}$", r"^\d{4}-\d{2}$", r"^[a-z]+_[0-9]{2,5}$", r"^(GET|POST)$", r"^\+?[0-9 ]{7,12}$"]))
+    return schema
+
+
+@st.composite
+def number_schemas(draw):
+    integer = draw(st.booleans())
+    schema = {"type": "integer" if integer else "number"}
+    if draw(st.booleans()):
+        lo = draw(st.integers(-1000, 1000))
+        width = draw(st.integers(3, 500))
+        low_key = draw(st.sampled_from(["minimum", "exclusiveMinimum"]))
+        high_key = draw(st.sampled_from(["maximum", "exclusiveMaximum"]))
+        schema[low_key] = lo if integer else lo + 0.5
+        schema[high_key] = lo + width
+    elif draw(st.booleans()):
+        schema[draw(st.sampled_from(["minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum"]))] = draw(st.integers(-50, 50))
+    if draw(st.booleans()):
+        schema["multipleOf"] = draw(st.sampled_from([1, 2, 5]) if integer else st.sampled_from([0.5, 0.25, 2, 0.01]))
+    return schema
+
+
+scalars = st.one_of(
+    string_schemas(),
+    number_schemas(),
+    st.just({"type": "boolean"}),
+    st.just({"type": "null"}),
+    st.just({"type": ["string", "null"]}),
+    st.just({"const": "fixed"}),
+)
+
+
+def _extend(children):
+    arrays = st.builds(
+        lambda items, lo, extra, unique: {"type": "array", "items": items, "minItems": lo, "maxItems": lo + extra, **({"uniqueItems": True} if unique else {})},
+        children, st.integers(0, 3), st.integers(0, 4), st.booleans(),
+    ).map(lambda s: s if not s.get("uniqueItems") else {**s, "items": {"type": "string"}})
+    objects = st.builds(
+        lambda props, closed, data: {
+            "type": "object",
+            "properties": props,
+            "required": [k for k in props if data.draw(st.booleans())],
+            **({"additionalProperties": False} if closed else {}),
+        },
+        st.dictionaries(st.sampled_from(NAMES), children, max_size=5), st.booleans(), st.data(),
+    )
+    return st.one_of(arrays, objects)
+
+
+schemas = st.recursive(scalars, _extend, max_leaves=12)
+
+
+@given(schema=schemas, seed=st.integers(0, 2**32 - 1), name=st.sampled_from(NAMES + [""]))
+def test_generated_values_validate_against_their_schema(schema, seed, name):
+    value = ValueGenerator(schema).generate(schema, Random(seed), name)
+    errors = [f"{'/'.join(map(str, e.absolute_path))}: {e.message}" for e in _validator(schema).iter_errors(value)]
+    assert not errors, (schema, value, errors)
+
+
+@given(schema=schemas, seed=st.integers(0, 2**32 - 1))
+def test_same_seed_gives_the_same_value(schema, seed):
+    gen = ValueGenerator(schema)
+    assert gen.generate(schema, Random(seed)) == gen.generate(schema, Random(seed))
+
+
+def test_different_seeds_give_different_values_for_a_rich_schema():
+    schema = {"type": "object", "properties": {"a": {"type": "string"}, "b": {"type": "integer"}, "c": {"type": "string", "format": "date"}}, "required": ["a", "b", "c"]}
+    values = {str(ValueGenerator(schema).generate(schema, Random(s))) for s in range(20)}
+    assert len(values) >= 15
+
+
+@pytest.mark.parametrize("fmt", FORMATS)
+def test_formats_produce_parseable_values(fmt):
+    for seed in range(25):
+        value = ValueGenerator().generate({"type": "string", "format": fmt}, Random(seed))
+        assert FORMAT_CHECKER.conforms(value, fmt), value
+        if fmt == "date":
+            dt.date.fromisoformat(value)
+        elif fmt == "date-time":
+            dt.datetime.fromisoformat(value.replace("Z", "+00:00"))
+        elif fmt == "uuid":
+            assert uuid.UUID(value).version == 4
+        elif fmt == "uri":
+            assert urlsplit(value).scheme == "https"
+        elif fmt == "email":
+            assert re.fullmatch(r"[a-z]+\.[a-z]+@example\.com", value)
+
+
+def test_format_checker_rejects_malformed_dates_times_and_uris():
+    assert not FORMAT_CHECKER.conforms("tomorrow", "date-time")
+    assert not FORMAT_CHECKER.conforms("2024-13-01T10:00:00Z", "date-time")
+    assert FORMAT_CHECKER.conforms("2024-02-29T10:00:00+02:00", "date-time")
+    assert not FORMAT_CHECKER.conforms("25:00:00Z", "time")
+    assert not FORMAT_CHECKER.conforms("not a uri", "uri")
+    assert FORMAT_CHECKER.conforms("mailto:a@example.com", "uri")
+
+
+def test_property_names_steer_values_within_the_schema_limits():
+    gen = ValueGenerator()
+    rng = Random(3)
+    assert "@" in gen.generate({"type": "string"}, rng, "contact_email")
+    assert 2020 <= gen.generate({"type": "integer"}, rng, "year") <= 2026
+    assert 18 <= gen.generate({"type": "integer"}, rng, "age") <= 80
+    # the schema's own limits win over the name's realistic range
+    assert gen.generate({"type": "integer", "minimum": 1990, "maximum": 1995}, rng, "year") in range(1990, 1996)
+    price = gen.generate({"type": "number", "minimum": 0}, rng, "price")
+    assert 5 <= price <= 500 and round(price, 2) == price
+    dt.date.fromisoformat(gen.generate({"type": "string"}, rng, "departure_date"))
+
+
+def test_refs_allof_and_oneof_are_followed():
+    root = {
+        "$defs": {"Money": {"type": "object", "properties": {"amount": {"type": "number", "minimum": 1}, "currency": {"enum": ["USD", "EUR"]}}, "required": ["amount", "currency"]}},
+        "type": "object",
+        "properties": {
+            "total": {"$ref": "#/$defs/Money"},
+            "both": {"allOf": [{"type": "object", "properties": {"a": {"type": "integer"}}, "required": ["a"]}, {"properties": {"b": {"type": "boolean"}}, "required": ["b"]}]},
+            "either": {"oneOf": [{"type": "integer", "minimum": 100}, {"type": "string", "maxLength": 2}]},
+        },
+        "required": ["total", "both", "either"],
+    }
+    gen = ValueGenerator(root)
+    for seed in range(20):
+        value = gen.generate(root, Random(seed))
+        assert _validator(root).is_valid(value), value
+        assert set(value["both"]) >= {"a", "b"}
+
+
+def test_recursive_schemas_terminate():
+    root = {"$defs": {"node": {"type": "object", "properties": {"name": {"type": "string"}, "children": {"type": "array", "items": {"$ref": "#/$defs/node"}}}, "required": ["name", "children"]}}, "$ref": "#/$defs/node"}
+    value = ValueGenerator(root).generate(root, Random(0))
+    assert _validator(root).is_valid(value)
+
+
+@pytest.mark.parametrize("pattern", [r"^[A-Z]{3}$", r"^\d{3}-\d{4}$", r"^(foo|bar)+[0-9]?$", r"^[^\s@]+@[^\s@]+\.com$", r"^(ab)\1$", r"^\w{2,}\.\w+$"])
+def test_pattern_generator_matches_the_pattern(pattern):
+    for seed in range(30):
+        assert re.search(pattern, generate_from_pattern(pattern, Random(seed))), pattern
+
+
+def test_pattern_generator_reports_a_broken_regex():
+    with pytest.raises(PatternError):
+        generate_from_pattern("([a-z", Random(0))
+
+
+def test_mint_id_and_name_tokens():
+    assert re.fullmatch(r"ord_[A-Z0-9]{5}", mint_id("ord", Random(1)))
+    assert mint_id("ord", Random(1)) == mint_id("ord", Random(1))
+    assert name_tokens("departureDate") == name_tokens("departure-date") == ["departure", "date"]
