@@ -151,7 +151,10 @@ def _option_keys(options: list[Any], type_name: str | None, item_type_name: str 
     expected = PY_TYPES[type_name]
     if expected is dict:
         raise Unencodable("dict parameter")
-    if answer_type(options) not in (None, expected):
+    atype = answer_type(options)
+    # int options for a float parameter make BFCL's "variable" case, but ints are turned into floats
+    # before the type check, so it judges exactly like the plain case: encodable
+    if atype not in (None, expected) and not (expected is float and atype is int):
         raise Unencodable("BFCL variable: acceptable values of another type than the schema's")
     if expected is list:
         if item_type_name is None or PY_TYPES[item_type_name] is dict:
