@@ -367,7 +367,7 @@ def init_tiny_model(
     partial = out.with_name(out.name + ".partial")
     if partial.exists():
         shutil.rmtree(partial)
-    save_pretrained(model, partial)
+    save_pretrained(model, partial, progress=progress)
     save_tokenizer(tokenizer, partial)
     if out.exists():
         shutil.rmtree(out) if out.is_dir() else out.unlink()

@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from inftool_jax.model.chat_template import CHAT_TEMPLATE, DEFAULT_SYSTEM_PROMPT, render_chat
 from inftool_jax.model.tiny_model import train_tokenizer
@@ -126,3 +128,29 @@ def test_transformers_apply_chat_template_renders_the_same_text(tokenizer):
     theirs = tokenizer.apply_chat_template(messages, tools=[WEATHER], tokenize=False, add_generation_prompt=True)
     assert tokenizer.chat_template == CHAT_TEMPLATE
     assert theirs == ours
+
+
+_json_scalars = st.none() | st.booleans() | st.integers(-10**6, 10**6) | st.floats(allow_nan=False, allow_infinity=False) | st.text(max_size=12)
+_json_values = st.recursive(
+    _json_scalars, lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=6), inner, max_size=3), max_leaves=8
+)
+_calls = st.lists(
+    st.builds(
+        lambda name, args: {"name": name, "arguments": args},
+        st.from_regex(r"[A-Za-z_][A-Za-z0-9_.]{0,15}", fullmatch=True),
+        st.dictionaries(st.text(max_size=8), _json_values, max_size=4),
+    ),
+    min_size=1,
+    max_size=3,
+)
+
+
+@given(calls=_calls, content=st.one_of(st.none(), st.text(max_size=20)))
+def test_any_calls_render_as_calls_render_hermes_does(calls, content):
+    from inftool_jax.calls import Call, render_hermes
+
+    message = {"role": "assistant", "content": content, "tool_calls": [{"type": "function", "function": c} for c in calls]}
+    text = render_chat([{"role": "user", "content": "go"}, message])
+    prose = f"{content}\n" if content else ""
+    expected = prose + render_hermes([Call(c["name"], c["arguments"]) for c in calls]) + "<|im_end|>\n"
+    assert text.split("<|im_start|>assistant\n", 1)[1] == expected

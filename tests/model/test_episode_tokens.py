@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import json
+import unicodedata
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from inftool_jax.errors import InputError
 from inftool_jax.model.episode_tokens import episode_segments, tokenize_episode, tokenize_prompt
@@ -179,3 +182,28 @@ def test_bad_episodes_raise_input_errors_with_the_json_pointer(tokenizer, episod
     with pytest.raises(InputError) as err:
         tokenize_episode(tokenizer, episode, source="data.jsonl:3")
     assert err.value.source == "data.jsonl:3" and err.value.pointer == pointer
+
+
+_text = st.text(st.characters(blacklist_categories=("Cs",), blacklist_characters="<>"), max_size=15)
+_args = st.dictionaries(st.from_regex(r"[a-z]{1,6}", fullmatch=True), st.integers(-99, 99) | _text, max_size=3)
+_call = st.builds(lambda n, a: {"name": n, "arguments": a}, st.from_regex(r"[a-z_]{1,10}", fullmatch=True), _args)
+_turn = st.tuples(_text, st.one_of(st.none(), _text), st.lists(_call, max_size=2), st.lists(_text, max_size=2))
+
+
+@settings(max_examples=40)
+@given(first=_text, turns=st.lists(_turn, min_size=1, max_size=3))
+def test_random_multi_turn_episodes_mask_exactly_the_assistant_turns(tokenizer, first, turns):
+    from inftool_jax.calls import Call, render_hermes
+
+    messages, expected = [{"role": "user", "content": first}], []
+    for user, content, calls, results in turns:
+        message = {"role": "assistant", "content": content}
+        if calls:
+            message["tool_calls"] = [{"type": "function", "function": c} for c in calls]
+        messages.append(message)
+        hermes = render_hermes([Call(c["name"], c["arguments"]) for c in calls])
+        body = "\n".join(part for part in (content or "", hermes) if part)
+        expected.append(unicodedata.normalize("NFC", body) + "<|im_end|>")
+        messages += [{"role": "tool", "content": r} for r in results] + [{"role": "user", "content": user}]
+    ids, mask = tokenize_episode(tokenizer, {"tools": [WEATHER], "messages": messages})
+    assert [tokenizer.decode(span) for span in _masked_spans(ids, mask)] == expected
