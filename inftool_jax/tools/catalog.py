@@ -64,12 +64,19 @@ class Catalog:
 
 
 def spec_files(paths: list[str | Path]) -> list[Path]:
-    """Files given, and ``*.json``/``*.yaml``/``*.yml`` under folders given (recursive, sorted)."""
+    """Files given, and ``*.json``/``*.yaml``/``*.yml`` under folders given (recursive, sorted).
+
+    Hidden files and folders (``.git``, editor swap folders) inside a folder are skipped.
+    """
     found: list[Path] = []
     seen: set[Path] = set()
     for path in map(Path, paths):
         if path.is_dir():
-            inside = sorted(p for p in path.rglob("*") if p.is_file() and p.suffix.lower() in SPEC_SUFFIXES)
+            inside = sorted(
+                p for p in path.rglob("*")
+                if p.is_file() and p.suffix.lower() in SPEC_SUFFIXES
+                and not any(part.startswith(".") for part in p.relative_to(path).parts)
+            )
             if not inside:
                 raise InputError(str(path), "", "folder holds no *.json, *.yaml or *.yml spec files")
         elif path.is_file():

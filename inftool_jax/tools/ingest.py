@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from inftool_jax.errors import InputError
 from inftool_jax.tools.bfcl_docs import ingest_bfcl
 from inftool_jax.tools.detect import BFCL, FUNCTIONS, MCP, OPENAI, OPENAPI, detect_format
 from inftool_jax.tools.mcp_tools import ingest_mcp
@@ -23,6 +24,14 @@ def file_domain(path: str | Path) -> str:
 
 def load_spec_file(path: str | Path) -> list[ToolSpec]:
     """Read, detect and ingest one file; malformed content raises InputError."""
+    try:
+        return _load(path)
+    except RecursionError:
+        # Pathologically deep nesting must still end as one error line, not a traceback.
+        raise InputError(str(path), "", "nesting too deep to ingest") from None
+
+
+def _load(path: str | Path) -> list[ToolSpec]:
     source = str(path)
     doc = read_document(path)
     fmt = detect_format(doc, source)

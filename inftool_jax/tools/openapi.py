@@ -121,7 +121,8 @@ def _add_parameter(param, pointer, ctx, properties, required) -> None:
         schema = normalize_schema(param["schema"], ctx, join(pointer, "schema"))
     elif isinstance(param.get("content"), dict) and param["content"]:
         media, body = next(iter(param["content"].items()))
-        schema = normalize_schema((body or {}).get("schema", {}), ctx, join(pointer, "content", media, "schema"))
+        body = body if isinstance(body, dict) else {}
+        schema = normalize_schema(body.get("schema", {}), ctx, join(pointer, "content", media, "schema"))
     else:
         schema = {}
     if not isinstance(schema, dict):
@@ -151,7 +152,7 @@ def _add_body(doc, ctx, op, pointer, properties, required) -> None:
     if media is None:
         ctx.notes.append(f"{here}: no JSON or form body among {sorted(body['content'])}; body left out")
         return
-    entry = body["content"][media] or {}
+    entry = body["content"][media] if isinstance(body["content"][media], dict) else {}
     schema = normalize_schema(entry.get("schema", {}), ctx, join(here, "content", media, "schema"))
     body_required = body.get("required") is True
     fields = schema.get("properties") if isinstance(schema, dict) and schema.get("type", "object") == "object" else None
@@ -178,7 +179,7 @@ def _response(doc, ctx, op, pointer) -> dict[str, Any] | None:
         response = _deref(responses[code], doc, ctx.source, here)
         content = response.get("content") if isinstance(response, dict) else None
         media = _pick_media(content, json_only=True) if isinstance(content, dict) else None
-        if media is not None and "schema" in (content[media] or {}):
+        if media is not None and isinstance(content[media], dict) and "schema" in content[media]:
             return normalize_response(content[media]["schema"], ctx, join(here, "content", media, "schema"))
     return None
 

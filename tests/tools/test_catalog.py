@@ -90,3 +90,9 @@ def test_catalog_to_dict_is_plain_json(write_spec):
 
     catalog = load_catalog([write_spec("x.json", [fn("weather", CITY)])])
     assert json.loads(json.dumps(catalog.to_dict()))["tools"][0]["name"] == "weather"
+
+
+def test_hidden_folders_inside_a_spec_folder_are_skipped(write_spec, tmp_path):
+    write_spec("ok.json", [fn("weather", CITY)])
+    write_spec(".cache/broken.json", "{")
+    assert [t.name for t in load_catalog([tmp_path]).tools] == ["weather"]

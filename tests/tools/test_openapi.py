@@ -145,3 +145,4 @@ def test_malformed_openapi_names_file_and_pointer(write_spec, doc, pointer, prob
         load_spec_file(path)
     assert (err.value.source, err.value.pointer) == (str(path), pointer)
     assert problem in err.value.problem
+
