@@ -6,7 +6,8 @@ Two decoders over the tree that ``ast.parse(mode="eval")`` builds:
   str, int, float (finite), True/False/None, a leading minus on a number,
   lists, tuples (read as lists) and dicts with string keys. Everything else
   fails: arithmetic, names, attribute access, calls as values, lambdas,
-  f-strings, bytes, complex numbers, ``...``, starred arguments and ``**``.
+  f-strings, bytes, complex numbers, ``...``, starred arguments, ``**`` and
+  a keyword given twice (BFCL keeps the last).
   Function names must be plain dotted names (``mod.sub.f``).
 - :func:`bfcl_calls` - the official BFCL decoder's meaning
   (``bfcl_eval.model_handler.utils.resolve_ast_call`` / ``resolve_ast_by_type``),
@@ -123,6 +124,9 @@ def strict_call(node: ast.AST) -> tuple[str, dict[str, Any]]:
     for keyword in node.keywords:
         if keyword.arg is None:
             raise DecodeError("** arguments are not allowed", keyword.value)
+        if keyword.arg in arguments:
+            # Python refuses this when compiling; ast.parse alone lets it through
+            raise DecodeError(f"keyword argument {keyword.arg!r} repeated", keyword)
         arguments[keyword.arg] = _strict_value(keyword.value, 1)
     return name, arguments
 
