@@ -410,6 +410,10 @@ class ToolSimulator:
             lo = arr_schema.get("minItems", 0) or 0
             made = made[:hi] if isinstance(hi, int) else made
             current = made + list(current)[: max(0, lo - len(made))]
+        elif isinstance(items_schema, dict):
+            # Fresh results answer the query asked: search_flights(origin="Paris") lists flights from Paris.
+            wanted = {k: v for k, v in args.items() if k.lower() not in _PAGING_ARGS and k.lower() not in _QUERY_ARGS}
+            current = [self._overlay(tool, items_schema, item, wanted, None, 1) for item in current]
         self._register_items(tool, current, args)
         if isinstance(content, list):
             content = current

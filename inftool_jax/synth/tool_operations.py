@@ -131,6 +131,8 @@ def classify(spec: ToolSpec) -> ToolOperation:
         kind = "action"  # nothing to look up: a stateless command (e.g. set_thermostat)
     if kind == "create":
         id_field = response_id or f"{head}_id"
+    elif kind == "list":
+        id_field = f"{head}_id"  # the items' id; an id argument of a list tool is a filter
     else:
         id_field = id_param or response_id or f"{head}_id"
     prefix = "".join(ch for ch in head if ch.isalnum())[:3] or "obj"

@@ -507,4 +507,4 @@ def _named_range(tokens: list[str], integer: bool) -> tuple[float, float, int]:
         return 1, 5, 0
     if t & {"count", "quantity", "qty", "num", "number", "limit", "size", "guests", "passengers", "nights", "seats", "items", "adults", "children", "days", "hours", "minutes"}:
         return 1, 10, 0
-    return (0, 1000, 0) if integer else (0.0, 1000.0, 2)
+    return (0, 100, 0) if integer else (0.0, 1000.0, 2)
