@@ -16,6 +16,7 @@ from pydantic import PrivateAttr, ValidationError
 from inftool_jax.config_base import Section
 from inftool_jax.errors import InputError
 from inftool_jax.model.config import MeshConfig, ModelConfig
+from inftool_jax.model.tiny_model import TinyModelConfig
 
 COMMAND_LINE = "<command line>"
 
@@ -33,6 +34,8 @@ class Config(Section):
     """Device mesh for training and inference."""
     model: ModelConfig = ModelConfig()
     """The policy model."""
+    tiny_model: TinyModelConfig = TinyModelConfig()
+    """The embedded default model made by `inftool init-model` (tokenizer and architecture sizes)."""
 
     _base_dir: Path = PrivateAttr(default_factory=Path.cwd)
 
