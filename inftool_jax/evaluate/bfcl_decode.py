@@ -27,8 +27,9 @@ Results may also be our Hermes ``<tool_call>`` format (read with
 from __future__ import annotations
 
 import ast
+import keyword
 import operator
-from dataclasses import dataclass, field
+import re
 from typing import Any
 
 from inftool_jax.calls.call import Call
@@ -42,18 +43,31 @@ _MAX_POW_EXPONENT = 1000
 _MAX_SEQUENCE_LEN = 100_000
 
 
-@dataclass
 class Decoded:
-    """Calls read from one result. ``status`` is OK, DECODE_FAILED or WRONG_FORMAT."""
+    """Calls read from one result. ``status`` is OK, DECODE_FAILED or WRONG_FORMAT.
 
-    status: str
-    calls: list[Call] = field(default_factory=list)
-    error: str | None = None
+    ``pairs`` holds ``(name, arguments)`` tuples (what the checker reads, cheap
+    to build); ``calls`` gives them as :class:`Call` objects.
+    """
+
+    __slots__ = ("status", "pairs", "error")
+
+    def __init__(self, status: str, pairs: list | None = None, error: str | None = None):
+        self.status = status
+        self.pairs = pairs if pairs is not None else []
+        self.error = error
+
+    @property
+    def calls(self) -> list[Call]:
+        return [Call(name, args) for name, args in self.pairs]
 
     @property
     def has_call(self) -> bool:
         """BFCL's relevance test: decoded, in call format, and not empty."""
-        return self.status == OK and len(self.calls) > 0
+        return self.status == OK and len(self.pairs) > 0
+
+    def __repr__(self) -> str:
+        return f"Decoded({self.status!r}, {self.pairs!r}, error={self.error!r})"
 
 
 class _Refused(Exception):
@@ -205,6 +219,124 @@ def _call(node: ast.Call) -> tuple[str, dict]:
     return _call_name(node.func), args
 
 
+# Fast path: most answers are `[name(kw=literal, ...), ...]` with plain literals.
+# One C-level findall tokenises the text and a small recursive descent reads
+# that subset several times faster than building an AST. On anything outside
+# it (escapes, nested calls, arithmetic, comments, odd numbers or whitespace)
+# it gives up and ast.parse decides, so results are identical either way (a
+# test pins this on the whole corruption suite and on fuzzed text).
+_TOKEN = re.compile(
+    r"""[ \t\n]*(?:"""
+    r"""("[^"\\\n\r\x00]*"|'[^'\\\n\r\x00]*')"""  # 0: plain string literal
+    r"""|(-?(?:0|[1-9][0-9]{0,80})(?:(\.[0-9]{1,80})?([eE][+-]?[0-9]{1,3})?))(?![\w.])"""  # 1: number, 2/3: float parts
+    r"""|([A-Za-z_][A-Za-z0-9_]*)"""  # 4: identifier
+    r"""|([\[\]{}(),:=.])"""  # 5: punctuation
+    r"""|(.))""",  # 6: anything else -> not the fast subset
+    re.DOTALL,
+)
+_CONSTANTS = {"True": True, "False": False, "None": None}
+_NOT_NAMES = frozenset(keyword.kwlist) | {"__debug__"}
+
+
+class _Bail(Exception):
+    """The fast path does not handle this text; fall back to ast.parse."""
+
+
+def _fast_value(toks: list, i: int) -> tuple[Any, int]:
+    string, num, frac, exp, name, punct, other = toks[i]
+    if string:
+        return string[1:-1], i + 1
+    if num:
+        return (float(num) if frac or exp else int(num)), i + 1
+    if name:
+        if name in _CONSTANTS:
+            return _CONSTANTS[name], i + 1
+        if name in _NOT_NAMES or toks[i + 1][5] in ("(", "[", "."):
+            raise _Bail  # keyword, call, subscript or attribute: leave to the AST path
+        return name, i + 1
+    if punct == "[":
+        items = []
+        i += 1
+        while toks[i][5] != "]":
+            value, i = _fast_value(toks, i)
+            items.append(value)
+            sep = toks[i][5]
+            if sep == ",":
+                i += 1
+            elif sep != "]":
+                raise _Bail
+        return items, i + 1
+    if punct == "{":
+        out = {}
+        i += 1
+        while toks[i][5] != "}":
+            key, i = _fast_value(toks, i)
+            if type(key) in (list, dict) or toks[i][5] != ":":
+                raise _Bail
+            out[key], i = _fast_value(toks, i + 1)
+            sep = toks[i][5]
+            if sep == ",":
+                i += 1
+            elif sep != "}":
+                raise _Bail
+        return out, i + 1
+    raise _Bail
+
+
+def _fast_calls(text: str) -> list[tuple[str, dict]]:
+    if not text.isascii():
+        try:
+            text.encode("utf-8")  # lone surrogates make ast.parse fail; let it
+        except UnicodeEncodeError:
+            raise _Bail from None
+    toks = _TOKEN.findall(text)
+    toks.append(("", "", "", "", "", "", "end"))  # sentinel: every lookahead finds a token
+    if toks[0][5] != "[":
+        raise _Bail
+    calls = []
+    i = 1
+    while toks[i][5] != "]":
+        name = toks[i][4]
+        if not name or name in _NOT_NAMES:
+            raise _Bail
+        i += 1
+        while toks[i][5] == ".":
+            part = toks[i + 1][4]
+            if not part or part in _NOT_NAMES:
+                raise _Bail
+            name = name + "." + part
+            i += 2
+        if toks[i][5] != "(":
+            raise _Bail
+        i += 1
+        args: dict = {}
+        while toks[i][5] != ")":
+            kw = toks[i][4]
+            if not kw or kw in _NOT_NAMES or toks[i + 1][5] != "=":
+                raise _Bail
+            tok = toks[i + 2]
+            if tok[0]:  # plain string: the common case, read inline
+                args[kw] = tok[0][1:-1]
+                i += 3
+            else:
+                args[kw], i = _fast_value(toks, i + 2)
+            sep = toks[i][5]
+            if sep == ",":
+                i += 1
+            elif sep != ")":
+                raise _Bail
+        calls.append((name, args))
+        i += 1
+        sep = toks[i][5]
+        if sep == ",":
+            i += 1
+        elif sep != "]":
+            raise _Bail
+    if i + 2 != len(toks):  # only the sentinel may follow the closing bracket
+        raise _Bail
+    return calls
+
+
 def decode_python(text: str) -> Decoded:
     """Decode model text in BFCL's Python call syntax, as BFCL's prompting handlers do."""
     text = text.strip("`\n ")
@@ -213,6 +345,14 @@ def decode_python(text: str) -> Decoded:
     if not text.endswith("]"):
         text = text + "]"
     text = text.strip().strip("'")
+    try:
+        return Decoded(OK, _fast_calls(text))
+    except (_Bail, RecursionError):
+        pass
+    return _decode_with_ast(text)
+
+
+def _decode_with_ast(text: str) -> Decoded:
     try:
         body = ast.parse(text, mode="eval").body
     except (SyntaxError, ValueError, RecursionError, MemoryError) as err:
@@ -228,8 +368,7 @@ def decode_python(text: str) -> Decoded:
         for node in nodes:
             if type(node) is not ast.Call:
                 return Decoded(DECODE_FAILED, error="list element is not a call")
-            name, args = _call(node)
-            calls.append(Call(name, args))
+            calls.append(_call(node))
     except (_Refused, RecursionError) as err:
         return Decoded(DECODE_FAILED, error=str(err))
     return Decoded(OK, calls)
@@ -242,7 +381,7 @@ def decode_hermes(text: str) -> Decoded:
     parsed = parse_hermes(text)
     if not parsed.ok:
         return Decoded(DECODE_FAILED, error=parsed.error)
-    return Decoded(OK, list(parsed.calls))
+    return Decoded(OK, [(c.name, c.arguments) for c in parsed.calls])
 
 
 def decode_list(items: list) -> Decoded:
@@ -252,14 +391,14 @@ def decode_list(items: list) -> Decoded:
         if type(item) is not dict:
             return Decoded(WRONG_FORMAT, error="list element is not an object")
         if set(item) == {"name", "arguments"} and isinstance(item["name"], str) and type(item["arguments"]) is dict:
-            calls.append(Call(item["name"], item["arguments"]))
+            calls.append((item["name"], item["arguments"]))
             continue
         if len(item) != 1:
             return Decoded(WRONG_FORMAT, error="call object must have exactly one key")
         ((name, args),) = item.items()
         if type(args) is not dict:
             return Decoded(WRONG_FORMAT, error="call arguments are not an object")
-        calls.append(Call(name, args))
+        calls.append((name, args))
     return Decoded(OK, calls)
 
 
