@@ -10,6 +10,7 @@ from __future__ import annotations
 import random
 import re
 from dataclasses import dataclass, field
+from functools import lru_cache
 from datetime import date, timedelta
 from typing import Any
 
@@ -26,6 +27,7 @@ class Spoken:
     alternatives: list[Any] = field(default_factory=list)
 
 
+@lru_cache(maxsize=65536)
 def humanize(name: str) -> str:
     """``order_id`` / ``orderId`` -> ``order id``."""
     spaced = re.sub(r"(?<=[a-z0-9])(?=[A-Z])", " ", name)
@@ -85,8 +87,13 @@ def is_complex(schema: dict[str, Any]) -> bool:
 _BASE = date(2026, 1, 1)
 
 
+@lru_cache(maxsize=65536)
+def _name_parts(name: str) -> frozenset[str]:
+    return frozenset(humanize(name).split())
+
+
 def _name_has(name: str, *words: str) -> bool:
-    parts = humanize(name).split()
+    parts = _name_parts(name)
     return any(w in parts for w in words)
 
 
@@ -120,7 +127,11 @@ def _string_value(name: str, schema: dict[str, Any], rng: random.Random, varied:
         return Spoken(value, f"{render_date(iso, style)} at {hh:02d}:{mm:02d}", [value])
     if fmt == "time" or lname == "time" or lname.endswith("_time"):
         hh, mm = rng.randint(7, 20), rng.choice([0, 15, 30, 45])
-        value = f"{hh:02d}:{mm:02d}"
+        text = f"{hh:02d}:{mm:02d}"
+        value = f"{text}:00Z" if fmt == "time" else text  # RFC 3339 full-time when the schema asks for it
+        return Spoken(value, text, [value])
+    if is_id_name(name) or _name_has(name, "sku", "code", "number", "reference", "ref", "tracking"):
+        value = _id_value(name, rng)
         return Spoken(value, value, [value])
     if fmt == "email" or "email" in lname:
         first, last = _person(rng)
@@ -141,9 +152,6 @@ def _string_value(name: str, schema: dict[str, Any], rng: random.Random, varied:
     if _name_has(name, "username", "handle", "login"):
         first, last = _person(rng)
         value = f"{first.lower()}_{last[0].lower()}{rng.randint(1, 99)}"
-        return Spoken(value, value, [value])
-    if is_id_name(name) or _name_has(name, "sku", "code", "number", "reference", "ref", "tracking"):
-        value = _id_value(name, rng)
         return Spoken(value, value, [value])
     if _name_has(name, "name", "recipient", "assignee", "author", "owner", "contact", "attendee", "guest", "passenger", "customer", "user", "person", "patient", "driver"):
         first, last = _person(rng)
@@ -173,6 +181,26 @@ def _string_value(name: str, schema: dict[str, Any], rng: random.Random, varied:
         return Spoken(value, f'"{value}"', [value])
     value = f"{rng.choice(V.WORDS)} {rng.choice(V.WORDS)}"
     return Spoken(value, f'"{value}"', [value])
+
+
+def _matches(pattern: str, value: str) -> bool:
+    try:
+        return re.search(pattern, value) is not None
+    except re.error:
+        return True  # a pattern we cannot read is the schema validator's problem, not ours
+
+
+def _patterned(name: str, schema: dict[str, Any], pattern: str, rng: random.Random) -> Spoken:
+    """A value for a string with a ``pattern`` our word pools miss: known code pools, else the pattern generator."""
+    for pool in (V.AIRPORTS, V.COUNTRY_CODES, V.CURRENCIES, V.LANGUAGE_CODES):
+        fits = [x for x in pool if _matches(pattern, x)]
+        if fits and len(fits) * 2 >= len(pool):
+            value = rng.choice(fits)
+            return Spoken(value, value, [value])
+    from inftool_jax.synth.value_gen import ValueGenerator  # the schema-driven generator handles patterns
+
+    value = str(ValueGenerator().generate(schema, rng, name))
+    return Spoken(value, value, [value])
 
 
 def _number_range(name: str, schema: dict[str, Any], integer: bool) -> tuple[float, float]:
@@ -227,6 +255,9 @@ def sample_value(name: str, schema: dict[str, Any], rng: random.Random, varied: 
     t = schema_type(schema)
     if t == "string":
         spoken = _string_value(name, schema, rng, varied)
+        pattern = schema.get("pattern")
+        if isinstance(pattern, str) and not _matches(pattern, spoken.value):
+            spoken = _patterned(name, schema, pattern, rng)
         max_len = schema.get("maxLength")
         if isinstance(max_len, int) and len(spoken.value) > max_len:
             value = rng.choice(V.WORDS)[:max_len]

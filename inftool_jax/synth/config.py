@@ -106,6 +106,8 @@ class Backends(Section):
 class Verification(Section):
     """Gates an episode must pass to be kept; each failure is recorded with its reason."""
 
+    execution: bool = True
+    """Every call ran without a tool error (ids in chains were found, the simulator accepted the call)."""
     schema_valid: bool = True
     """Every call names an offered tool and its arguments validate against that tool's JSON Schema."""
     grounded: bool = True
@@ -149,12 +151,20 @@ class SynthConfig(Section):
     """Verification gates."""
     shard_size: int = 10000
     """Episodes per JSONL shard (episodes-00000.jsonl, ...); rejected episodes shard the same way."""
-    fsync: bool = True
-    """fsync after every written line (durable across power loss; kill -9 is safe either way)."""
+    fsync_every: int = 64
+    """fsync the shard after this many lines and at the end (1: every line, durable across power loss line by line;
+    0: never). A kill -9 loses nothing either way: each line is one write() and a torn tail is cut on resume."""
     system_prompt: str = "You are a helpful assistant that can call tools."
     """System message put first in every episode (empty: none)."""
     max_attempts_factor: int = 5
     """Give up when this many times `num_episodes` blueprints were tried without reaching the count."""
+
+    @field_validator("fsync_every")
+    @classmethod
+    def _non_negative(cls, value: int) -> int:
+        if value < 0:
+            raise ValueError("must be >= 0")
+        return value
 
     @field_validator("num_episodes", "shard_size", "max_attempts_factor")
     @classmethod

@@ -25,6 +25,7 @@ from inftool_jax.synth.argument_values import (
 from inftool_jax.synth.blueprint import Blueprint, PlannedCall, ResultRef, Step, UserTurn
 from inftool_jax.synth.config import CATEGORIES, SynthConfig
 from inftool_jax.synth.personas import PERSONA_NAMES
+from inftool_jax.synth.tool_operations import classify
 from inftool_jax.tools.chains import find_chains
 from inftool_jax.tools.spec import ToolSpec
 
@@ -104,10 +105,12 @@ class Planner:
         return why
 
     def _find_chains(self) -> list[tuple[str, str, str]]:
-        """(A, B, key): A's response has field ``key``, B requires ``key``; id fields preferred."""
+        """(A, B, key): A's response has field ``key``, B requires ``key``; creating producers preferred."""
         chains = [(c.producer, c.consumer, c.field) for c in find_chains([self.tools[n] for n in self.names])]
-        ids = [c for c in chains if is_id_name(c[2])]
-        return sorted(set(ids or chains))
+        ids = [c for c in chains if is_id_name(c[2])] or chains
+        # a producer that creates the record whose id it returns makes a chain the simulator can honour
+        makers = [c for c in ids if (op := classify(self.tools[c[0]])).kind == "create" and op.id_field == c[2]]
+        return sorted(set(makers or ids))
 
     @staticmethod
     def _required_params(tool: ToolSpec) -> list[str]:

@@ -53,7 +53,9 @@ def _cap(text: str) -> str:
 
 def _lc(text: str) -> str:
     """Lower-case the first letter unless it starts an acronym ("ASAP", "API")."""
-    return text if text[1:2].isupper() else text[:1].lower() + text[1:]
+    if text[1:2].isupper() or text[:2] in ("I ", "I'"):
+        return text
+    return text[:1].lower() + text[1:]
 
 
 def _ref_text(ref: ResultRef, followup: bool) -> str:
@@ -76,8 +78,13 @@ class ProgrammaticUser:
         return rng.choice(self._actions[tool])
 
     def _arg_text(self, name: str, value: Spoken | ResultRef, style: str, followup: bool) -> str:
-        text = _ref_text(value, followup) if isinstance(value, ResultRef) else value.text
         param = humanize(name)
+        if isinstance(value, ResultRef):
+            text = _ref_text(value, followup)
+            if style == "sentence":
+                return f"The {param} should be {text}."
+            return f"the {param} is {text}" if style == "where" else text
+        text = value.text
         if style == "colon":
             return f"{param}: {text}"
         if style == "equals":

@@ -31,10 +31,12 @@ def render_date(iso: str, style: str) -> str:
 _MONTH_INDEX = {m.lower(): i + 1 for i, m in enumerate(MONTHS)}
 _MONTH_INDEX.update({m[:3].lower(): i + 1 for i, m in enumerate(MONTHS)})
 _MONTH_RE = "|".join(sorted(_MONTH_INDEX, key=len, reverse=True))
-_ISO_RE = re.compile(r"\b(\d{4})-(\d{2})-(\d{2})")
-_MDY_RE = re.compile(rf"\b({_MONTH_RE})\.? (\d{{1,2}}), (\d{{4}})\b", re.IGNORECASE)
-_DMY_RE = re.compile(rf"\b(\d{{1,2}}) ({_MONTH_RE}) (\d{{4}})\b", re.IGNORECASE)
+# matched on normalised text (lower case, punctuation as single spaces): "march 5 2026", "2026 03 05"
+_ISO_RE = re.compile(r"\b(\d{4}) (\d{2}) (\d{2})\b")
+_MDY_RE = re.compile(rf"\b({_MONTH_RE}) (\d{{1,2}}) (\d{{4}})\b")
+_DMY_RE = re.compile(rf"\b(\d{{1,2}}) ({_MONTH_RE}) (\d{{4}})\b")
 _TIME_RE = re.compile(r"\b([01]?\d|2[0-3]):([0-5]\d)\b")
+_NON_ALNUM = re.compile(r"[^0-9a-z]+")
 
 
 def _safe_date(y: int, m: int, d: int) -> str | None:
@@ -44,19 +46,25 @@ def _safe_date(y: int, m: int, d: int) -> str | None:
         return None
 
 
-def date_mentions(text: str) -> set[str]:
-    """ISO dates written anywhere in ``text`` in any of :data:`DATE_STYLES`."""
+def normalized(text: str) -> str:
+    """Lower case with every run of non-alphanumerics one space (what the date readers expect)."""
+    return _NON_ALNUM.sub(" ", text.lower())
+
+
+def date_mentions(text: str, norm: str | None = None) -> set[str]:
+    """ISO dates written anywhere in ``text`` in any of :data:`DATE_STYLES` (``norm``: its normalised form)."""
+    norm = normalized(text) if norm is None else norm
     found: set[str] = set()
-    for y, m, d in _ISO_RE.findall(text):
+    for y, m, d in _ISO_RE.findall(norm):
         iso = _safe_date(int(y), int(m), int(d))
         if iso:
             found.add(iso)
-    for mon, d, y in _MDY_RE.findall(text):
-        iso = _safe_date(int(y), _MONTH_INDEX[mon.lower()], int(d))
+    for mon, d, y in _MDY_RE.findall(norm):
+        iso = _safe_date(int(y), _MONTH_INDEX[mon], int(d))
         if iso:
             found.add(iso)
-    for d, mon, y in _DMY_RE.findall(text):
-        iso = _safe_date(int(y), _MONTH_INDEX[mon.lower()], int(d))
+    for d, mon, y in _DMY_RE.findall(norm):
+        iso = _safe_date(int(y), _MONTH_INDEX[mon], int(d))
         if iso:
             found.add(iso)
     return found
@@ -85,22 +93,24 @@ def render_number(x: float | int, style: str) -> str:
     return format_number(x)
 
 
-_NUM_RE = re.compile(r"(?<![\w.])-?\d{1,3}(?:,\d{3})+(?:\.\d+)?|(?<![\w.])-?\d+(?:\.\d+)?")
-_WORD_RE = re.compile(r"\b(" + "|".join(NUMBER_WORDS) + r")\b", re.IGNORECASE)
+_GROUPED_RE = re.compile(r"(?<![\w.])-?\d{1,3}(?:,\d{3})+(?:\.\d+)?")
+_DIGITS_RE = re.compile(r"-?\d+(?:\.\d+)?")
 _WORD_VALUE = {w: i for i, w in enumerate(NUMBER_WORDS)}
 
 
-def number_mentions(text: str) -> set[float]:
-    """Numbers written in ``text`` as digits (with optional thousands commas) or small number words."""
-    found: set[float] = set()
-    for tok in _NUM_RE.findall(text):
-        try:
-            found.add(float(tok.replace(",", "")))
-        except ValueError:
-            continue
-    # digits inside ids and dates ("ORD-123", "2026-03-05") also count: a number the user typed is grounded
-    for tok in re.findall(r"\d+(?:\.\d+)?", text):
-        found.add(float(tok))
-    for word in _WORD_RE.findall(text):
-        found.add(float(_WORD_VALUE[word.lower()]))
+def number_mentions(text: str, norm: str | None = None) -> set[float]:
+    """Numbers written in ``text`` as digits (with optional thousands commas) or small number words.
+
+    Digits inside ids and dates ("ORD-123", "2026-03-05") count too: a number
+    the user typed is grounded wherever it stands. ``norm``: the normalised text.
+    """
+    found = {float(tok) for tok in _DIGITS_RE.findall(text)}
+    # "ORD-123" reads as -123 above; the unsigned number is what was written
+    found |= {abs(x) for x in found}
+    if "," in text:
+        found |= {float(tok.replace(",", "")) for tok in _GROUPED_RE.findall(text)}
+    norm = normalized(text) if norm is None else norm
+    for word in norm.split():
+        if word in _WORD_VALUE:
+            found.add(float(_WORD_VALUE[word]))
     return found

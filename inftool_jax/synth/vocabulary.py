@@ -96,6 +96,9 @@ WORDS = [
 COLORS = ["red", "blue", "green", "black", "white", "silver", "yellow", "purple"]
 LANGUAGES = ["English", "Spanish", "French", "German", "Japanese", "Portuguese", "Italian", "Korean"]
 CURRENCIES = ["USD", "EUR", "GBP", "JPY", "CAD", "AUD", "CHF"]
+AIRPORTS = ["JFK", "LHR", "CDG", "LIS", "NRT", "SFO", "LAX", "FRA", "MAD", "AMS", "SIN", "SYD", "ORD", "BOS", "DXB"]
+COUNTRY_CODES = ["US", "GB", "DE", "FR", "JP", "CA", "PT", "ES", "IT", "NL", "BR", "IN"]
+LANGUAGE_CODES = ["en", "es", "fr", "de", "ja", "pt", "it", "ko"]
 DOMAINS = ["example.com", "mail.test", "company.org", "inbox.net"]
 
 MONTHS = [
