@@ -25,6 +25,7 @@ import math
 import re
 import string
 import uuid
+from functools import lru_cache
 from random import Random
 from typing import Any
 
@@ -58,7 +59,12 @@ _TOKEN_SPLIT = re.compile(r"[^A-Za-z0-9]+|(?<=[a-z0-9])(?=[A-Z])")
 
 def name_tokens(name: str) -> list[str]:
     """``"departureDate"``, ``"departure_date"`` and ``"departure-date"`` -> ``["departure", "date"]``."""
-    return [t.lower() for t in _TOKEN_SPLIT.split(name or "") if t]
+    return list(_tokens(name or ""))
+
+
+@lru_cache(maxsize=8192)
+def _tokens(name: str) -> tuple[str, ...]:
+    return tuple(t.lower() for t in _TOKEN_SPLIT.split(name) if t)
 
 
 def mint_id(prefix: str, rng: Random, length: int = 5) -> str:
@@ -112,12 +118,12 @@ class ValueGenerator:
     def generate(self, schema: Any, rng: Random, name: str = "", depth: int = 0) -> Any:
         """A value for ``schema``; ``name`` is the property it fills (steers realism)."""
         if schema is True or schema is None or schema == {}:
-            return self._string({}, rng, name_tokens(name))
+            return self._string({}, rng, _tokens(name or ""))
         if schema is False:
             raise ValueError("schema 'false' admits no value")
         schema = self.resolve(schema)
         if not isinstance(schema, dict):
-            return self._string({}, rng, name_tokens(name))
+            return self._string({}, rng, _tokens(name or ""))
         if "const" in schema:
             return schema["const"]
         if "enum" in schema and isinstance(schema["enum"], list) and schema["enum"]:
@@ -128,7 +134,7 @@ class ValueGenerator:
                 base = {k: v for k, v in schema.items() if k not in ("oneOf", "anyOf")}
                 return self.generate(_merge(base, self.resolve(rng.choice(branches))), rng, name, depth)
         kind = self._type_of(schema, rng)
-        tokens = name_tokens(name)
+        tokens = _tokens(name or "")
         if kind == "object":
             return self._object(schema, rng, depth)
         if kind == "array":
@@ -199,7 +205,7 @@ class ValueGenerator:
         extra = schema.get("additionalProperties", True)
         return extra if isinstance(extra, dict) else {}
 
-    def _array(self, schema: dict[str, Any], rng: Random, tokens: list[str], name: str, depth: int) -> list[Any]:
+    def _array(self, schema: dict[str, Any], rng: Random, tokens: tuple[str, ...], name: str, depth: int) -> list[Any]:
         prefix = schema.get("prefixItems")
         items = schema.get("items", {})
         if isinstance(items, list):  # draft 4-7 tuple form
@@ -239,7 +245,7 @@ class ValueGenerator:
 
     # ---- scalars -------------------------------------------------------
 
-    def _string(self, schema: dict[str, Any], rng: Random, tokens: list[str]) -> str:
+    def _string(self, schema: dict[str, Any], rng: Random, tokens: tuple[str, ...]) -> str:
         fmt = schema.get("format")
         value = _format_value(fmt, rng) if isinstance(fmt, str) else None
         pattern = schema.get("pattern")
@@ -255,7 +261,7 @@ class ValueGenerator:
             value = value + "".join(rng.choice(string.ascii_lowercase) for _ in range(lo - len(value)))
         return value
 
-    def _number(self, schema: dict[str, Any], rng: Random, tokens: list[str], *, integer: bool) -> int | float:
+    def _number(self, schema: dict[str, Any], rng: Random, tokens: tuple[str, ...], *, integer: bool) -> int | float:
         lo, lo_open = _bound(schema, "minimum", "exclusiveMinimum")
         hi, hi_open = _bound(schema, "maximum", "exclusiveMaximum")
         h_lo, h_hi, decimals = _named_range(tokens, integer)
@@ -432,59 +438,94 @@ def _email(rng: Random) -> str:
     return f"{rng.choice(_FIRST).lower()}.{rng.choice(_LAST).lower().replace('ü', 'u')}@example.com"
 
 
-def _named_string(tokens: list[str], rng: Random) -> str:
+def _named_string(tokens: tuple[str, ...], rng: Random) -> str:
+    return _STRING_MAKERS[_string_kind(tokens)](tokens, rng)
+
+
+@lru_cache(maxsize=4096)
+def _string_kind(tokens: tuple[str, ...]) -> str:
+    """Which kind of realistic string a property name asks for (cached: names repeat a lot)."""
     t = set(tokens)
     last = tokens[-1] if tokens else ""
     if "email" in t or "mail" in t:
-        return _email(rng)
+        return "email"
     if t & {"url", "uri", "link", "website", "homepage", "href"}:
-        return f"https://www.example.com/{rng.choice(_WORDS)}"
+        return "url"
     if last in ("at", "timestamp", "datetime") or ("date" in t and "time" in t):
-        return _format_value("date-time", rng)  # type: ignore[return-value]
+        return "date-time"
     if t & {"date", "day", "birthday", "dob"}:
-        return _format_value("date", rng)  # type: ignore[return-value]
+        return "date"
     if last == "time":
-        return f"{rng.randrange(7, 21):02d}:{rng.choice((0, 15, 30, 45)):02d}"
+        return "clock"
     if last in ("id", "uuid", "ref", "reference") or (last == "number" and t & {"order", "booking", "tracking", "account", "invoice"}):
-        return mint_id((tokens[0] if len(tokens) > 1 else "obj")[:3], rng)
+        return "id"
     if t & {"phone", "mobile", "tel", "telephone"}:
-        return f"+1-555-{rng.randrange(100, 999)}-{rng.randrange(1000, 9999)}"
+        return "phone"
     if t & {"city", "town", "destination", "origin", "location", "place"}:
-        return rng.choice(_CITIES)
+        return "city"
     if "country" in t:
-        return rng.choice(_COUNTRIES)
+        return "country"
     if "currency" in t:
-        return rng.choice(_CURRENCIES)
+        return "currency"
     if t & {"language", "lang", "locale"}:
-        return rng.choice(_LANGUAGES)
+        return "language"
     if t & {"company", "organization", "organisation", "employer", "vendor", "merchant"}:
-        return rng.choice(_COMPANIES)
+        return "company"
     if t & {"address", "street"}:
-        return f"{rng.randrange(1, 400)} {rng.choice(_STREETS)}"
+        return "address"
     if t & {"zip", "postal", "postcode", "zipcode"}:
-        return f"{rng.randrange(10000, 99999)}"
+        return "zip"
     if t & {"status", "state"}:
-        return rng.choice(_STATUSES)
+        return "status"
     if t & {"color", "colour"}:
-        return rng.choice(_COLORS)
+        return "color"
     if t & {"username", "login", "handle"}:
-        return f"{rng.choice(_FIRST).lower()}{rng.randrange(1, 99)}"
+        return "username"
     if last == "name" and t & {"first", "given"}:
-        return rng.choice(_FIRST)
+        return "first_name"
     if last == "name" and t & {"last", "family", "sur"}:
-        return rng.choice(_LAST)
+        return "last_name"
     if last == "name" and (len(t) == 1 or t & {"full", "user", "customer", "person", "contact", "guest", "passenger", "owner", "recipient", "sender", "author", "employee", "patient"}):
-        return f"{rng.choice(_FIRST)} {rng.choice(_LAST)}"
+        return "full_name"
     if t & {"title", "subject", "summary", "description", "message", "body", "text", "content", "note", "notes", "comment", "query", "q", "keyword", "keywords", "reason"}:
-        return rng.choice(_PHRASES)
+        return "phrase"
     if t & {"symbol", "ticker"}:
-        return rng.choice(["AAPL", "MSFT", "GOOG", "AMZN", "NVDA"])
+        return "ticker"
     if "code" in t:
-        return "".join(rng.choice(string.ascii_uppercase) for _ in range(3))
-    return f"{rng.choice(_WORDS)}-{rng.randrange(1, 100)}"
+        return "code"
+    return "word"
 
 
-def _named_range(tokens: list[str], integer: bool) -> tuple[float, float, int]:
+_STRING_MAKERS = {
+    "email": lambda tokens, rng: _email(rng),
+    "url": lambda tokens, rng: f"https://www.example.com/{rng.choice(_WORDS)}",
+    "date-time": lambda tokens, rng: _format_value("date-time", rng),
+    "date": lambda tokens, rng: _format_value("date", rng),
+    "clock": lambda tokens, rng: f"{rng.randrange(7, 21):02d}:{rng.choice((0, 15, 30, 45)):02d}",
+    "id": lambda tokens, rng: mint_id((tokens[0] if len(tokens) > 1 else "obj")[:3], rng),
+    "phone": lambda tokens, rng: f"+1-555-{rng.randrange(100, 999)}-{rng.randrange(1000, 9999)}",
+    "city": lambda tokens, rng: rng.choice(_CITIES),
+    "country": lambda tokens, rng: rng.choice(_COUNTRIES),
+    "currency": lambda tokens, rng: rng.choice(_CURRENCIES),
+    "language": lambda tokens, rng: rng.choice(_LANGUAGES),
+    "company": lambda tokens, rng: rng.choice(_COMPANIES),
+    "address": lambda tokens, rng: f"{rng.randrange(1, 400)} {rng.choice(_STREETS)}",
+    "zip": lambda tokens, rng: f"{rng.randrange(10000, 99999)}",
+    "status": lambda tokens, rng: rng.choice(_STATUSES),
+    "color": lambda tokens, rng: rng.choice(_COLORS),
+    "username": lambda tokens, rng: f"{rng.choice(_FIRST).lower()}{rng.randrange(1, 99)}",
+    "first_name": lambda tokens, rng: rng.choice(_FIRST),
+    "last_name": lambda tokens, rng: rng.choice(_LAST),
+    "full_name": lambda tokens, rng: f"{rng.choice(_FIRST)} {rng.choice(_LAST)}",
+    "phrase": lambda tokens, rng: rng.choice(_PHRASES),
+    "ticker": lambda tokens, rng: rng.choice(["AAPL", "MSFT", "GOOG", "AMZN", "NVDA"]),
+    "code": lambda tokens, rng: "".join(rng.choices(string.ascii_uppercase, k=3)),
+    "word": lambda tokens, rng: f"{rng.choice(_WORDS)}-{rng.randrange(1, 100)}",
+}
+
+
+@lru_cache(maxsize=4096)
+def _named_range(tokens: tuple[str, ...], integer: bool) -> tuple[float, float, int]:
     """A realistic (low, high, decimals) for a numeric property name."""
     t = set(tokens)
     if "year" in t:
