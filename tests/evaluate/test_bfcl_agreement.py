@@ -1,0 +1,60 @@
+"""Agreement with the official bfcl_eval checker, end to end (decode + check).
+
+For every entry of the Python AST and relevance categories, the ground truth
+written as an answer and a systematic corruption suite (tests/evaluate/
+corruptions.py) must get the same verdict, valid or not, and the same BFCL
+error type, from both checkers. The default run samples every 9th entry; the
+full run is marked slow.
+"""
+
+import collections
+import sys
+from pathlib import Path
+
+import pytest
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+import bfcl_official  # noqa: E402
+import corruptions  # noqa: E402
+
+from inftool_jax.evaluate import bfcl_checker, bfcl_data  # noqa: E402
+
+pytestmark = pytest.mark.skipif(
+    not bfcl_official.available() or bfcl_data.default_data_dir() is None, reason="bfcl_eval not importable"
+)
+
+
+def _compare(step: int) -> collections.Counter:
+    tally = collections.Counter()
+    mismatches = []
+    for category in bfcl_data.CATEGORIES:
+        for k, entry in enumerate(bfcl_data.load_category(category).values()):
+            if k % step:
+                continue
+            prepared = bfcl_checker.prepare(entry.ground_truth, entry.functions, category)
+            for name, result in corruptions.variants(category, entry.functions, entry.ground_truth):
+                try:
+                    official = bfcl_official.official_verdict(category, result, entry.functions, entry.ground_truth)
+                except Exception:  # the official checker crashes on a few malformed entries
+                    tally["official_crashed"] += 1
+                    continue
+                ours = bfcl_checker.check_result(prepared, result)
+                tally["answers"] += 1
+                tally["valid"] += official[0]
+                if (ours.valid, ours.error_type) != official:
+                    mismatches.append((category, entry.id, name, result, official, (ours.valid, ours.error_type)))
+    assert not mismatches, f"{len(mismatches)} of {tally['answers']} differ, e.g. {mismatches[:3]}"
+    return tally
+
+
+def test_sampled_entries_agree_with_official_checker():
+    tally = _compare(step=9)
+    assert tally["answers"] > 5000 and 0 < tally["valid"] < tally["answers"]
+
+
+@pytest.mark.slow
+def test_every_entry_agrees_with_official_checker():
+    tally = _compare(step=1)
+    print(f"\nagreement: {tally['answers']}/{tally['answers']} answers, official crashed on {tally['official_crashed']}")
+    assert tally["answers"] > 70000
