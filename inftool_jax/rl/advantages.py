@@ -21,19 +21,25 @@ def _grouped(rewards: jnp.ndarray, group_size: int) -> jnp.ndarray:
     return rewards.astype(jnp.float32).reshape(-1, group_size)
 
 
+def _zero_if_constant(r: jnp.ndarray, adv: jnp.ndarray) -> jnp.ndarray:
+    # A float32 mean of equal values can miss them by an ulp; divided by a tiny std that
+    # would turn "no signal" into a spurious advantage, so equal groups get exactly 0.
+    return jnp.where(jnp.all(r == r[:, :1], axis=1, keepdims=True), 0.0, adv)
+
+
 def group_normalized(rewards: jnp.ndarray, group_size: int, eps: float = 1e-6) -> jnp.ndarray:
     """GRPO: ``(r - mean_g) / (std_g + eps)``, population std (ddof 0) within each group."""
     r = _grouped(rewards, group_size)
     mean = r.mean(axis=1, keepdims=True)
     std = r.std(axis=1, keepdims=True)
-    return ((r - mean) / (std + eps)).reshape(-1)
+    return _zero_if_constant(r, (r - mean) / (std + eps)).reshape(-1)
 
 
 def group_centered(rewards: jnp.ndarray, group_size: int, eps: float = 1e-6) -> jnp.ndarray:
     """Dr.GRPO: ``r - mean_g``, no division by the std (it biases towards easy/hard prompts)."""
     del eps  # same signature as group_normalized so the registry entries are interchangeable
     r = _grouped(rewards, group_size)
-    return (r - r.mean(axis=1, keepdims=True)).reshape(-1)
+    return _zero_if_constant(r, r - r.mean(axis=1, keepdims=True)).reshape(-1)
 
 
 ADVANTAGES: dict[str, AdvantageFn] = {

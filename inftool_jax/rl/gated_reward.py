@@ -8,12 +8,12 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 
 import numpy as np
 
 from inftool_jax.rl.reward_config import RewardConfig
-from inftool_jax.rl.reward_encode import encode_batch
+from inftool_jax.rl.reward_encode import arrays_dict, encode_batch
 from inftool_jax.rl.reward_kernel import make_reward_kernel
 from inftool_jax.rl.reward_reference import score_reference
 from inftool_jax.rl.reward_target import Attempt, RewardTarget
@@ -55,7 +55,7 @@ class GatedReward:
             fb_reward[i] = outcome.reward
             fb_first[i] = outcome.first_failed
         fallback = {"use": ~encoded, "reward": fb_reward, "first_failed": fb_first}
-        out = self._kernel(asdict(a_arr), asdict(t_arr), fallback)
+        out = self._kernel(arrays_dict(a_arr), arrays_dict(t_arr), fallback)
         return RewardBatch(
             np.asarray(out["reward"]),
             np.asarray(out["passed"]),

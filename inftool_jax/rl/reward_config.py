@@ -35,7 +35,7 @@ class RewardConfig(Section):
     max_calls: int = 5
     """Kernel limit on calls per completion and per ground truth; the argument gate enumerates all max_calls! matchings (5 -> 120)."""
     max_params: int = 8
-    """Kernel limit on arguments per call."""
+    """Kernel limit on distinct parameter names across one ground truth's expected calls."""
     max_alternatives: int = 6
     """Kernel limit on acceptable values per argument. Anything over a limit is scored by the reference instead (same result)."""
 

@@ -1,7 +1,7 @@
 """Parsed calls and ground truth as fixed-size integer arrays for the reward kernel.
 
-Names, parameter keys, canonical values and execution outputs become small
-integer ids, interned per batch (a perfect hash: equal ids iff equal
+Names, canonical values and execution outputs become small integer ids,
+interned per batch (a perfect hash: equal ids iff equal
 canonical forms, so no collisions can make the kernel differ from the
 reference). Values are canonicalised here with the argument check's rules so
 that the kernel only compares ids:
@@ -17,6 +17,13 @@ Type checks that do not depend on the expected call are done here too
 (``strict``: the value has the schema's type, items included; ``loose``: only
 the outer type is right, which passes when the expected call also accepts
 ``""`` - BFCL then skips the item check).
+
+Parameters are laid out by *slot*: each ground truth numbers the distinct
+parameter names of its expected calls (at most ``max_params``), and every
+made call puts each argument in the slot of its name, so the kernel compares
+slot with slot instead of searching keys. An argument whose name is in no
+expected call is unexpected for every expected call: it clears the call's
+``call_ok`` flag.
 
 Whatever cannot be encoded exactly raises :class:`Unencodable` and that
 completion is scored by the reference instead: more calls / parameters /
@@ -91,15 +98,15 @@ class Interner:
 
 @dataclass
 class TargetArrays:
-    """Ground truth side, ``[U, ...]`` (one row per distinct target)."""
+    """Ground truth side, ``[U, ...]`` (one row per distinct target; S = max_params slots)."""
 
     decision: np.ndarray  # [U] int32, DECISION_CODES
     n: np.ndarray  # [U] int32 expected calls
     name: np.ndarray  # [U, C]
-    key: np.ndarray  # [U, C, P]
-    optional: np.ndarray  # [U, C, P] bool: "" among the acceptable values
-    lenient: np.ndarray  # [U, C, P] bool: a non-list acceptable value (array item types unchecked)
-    vals: np.ndarray  # [U, C, P, A]
+    present: np.ndarray  # [U, C, S] bool: the expected call has this parameter
+    optional: np.ndarray  # [U, C, S] bool: "" among the acceptable values
+    lenient: np.ndarray  # [U, C, S] bool: a non-list acceptable value (array item types unchecked)
+    vals: np.ndarray  # [U, C, S, A]
     result: np.ndarray  # [U, C]
     score_exec: np.ndarray  # [U] bool
     state_scored: np.ndarray  # [U] bool
@@ -115,32 +122,35 @@ class AttemptArrays:
     asks: np.ndarray  # [N] bool: the prose contains a question mark
     n: np.ndarray  # [N] calls made
     name: np.ndarray  # [N, C]
-    required_ok: np.ndarray  # [N, C] bool
-    present: np.ndarray  # [N, C, P] bool
-    key: np.ndarray  # [N, C, P]
-    val: np.ndarray  # [N, C, P]
-    strict: np.ndarray  # [N, C, P] bool
-    loose: np.ndarray  # [N, C, P] bool
+    call_ok: np.ndarray  # [N, C] bool: required parameters present and no parameter unknown to the ground truth
+    present: np.ndarray  # [N, C, S] bool
+    val: np.ndarray  # [N, C, S]
+    strict: np.ndarray  # [N, C, S] bool
+    loose: np.ndarray  # [N, C, S] bool
     result: np.ndarray  # [N, C]
     state: np.ndarray  # [N]
 
 
-def _empty_targets(u: int, c: int, p: int, a: int) -> TargetArrays:
+def arrays_dict(arrays: TargetArrays | AttemptArrays) -> dict[str, np.ndarray]:
+    """The fields as a dict of arrays, without copying (``dataclasses.asdict`` deep-copies)."""
+    return dict(vars(arrays))
+
+
+def _empty_targets(u: int, c: int, s: int, a: int) -> TargetArrays:
     i32 = np.int32
     return TargetArrays(
-        np.zeros(u, i32), np.zeros(u, i32), np.full((u, c), PAD, i32), np.full((u, c, p), PAD, i32),
-        np.zeros((u, c, p), bool), np.zeros((u, c, p), bool), np.full((u, c, p, a), PAD, i32),
+        np.zeros(u, i32), np.zeros(u, i32), np.full((u, c), PAD, i32), np.zeros((u, c, s), bool),
+        np.zeros((u, c, s), bool), np.zeros((u, c, s), bool), np.full((u, c, s, a), PAD, i32),
         np.full((u, c), PAD, i32), np.zeros(u, bool), np.zeros(u, bool), np.full(u, PAD, i32),
     )
 
 
-def _empty_attempts(n: int, c: int, p: int) -> AttemptArrays:
+def _empty_attempts(n: int, c: int, s: int) -> AttemptArrays:
     i32 = np.int32
     return AttemptArrays(
         np.zeros(n, i32), np.zeros(n, bool), np.zeros(n, bool), np.zeros(n, i32), np.full((n, c), MISSING, i32),
-        np.zeros((n, c), bool), np.zeros((n, c, p), bool), np.full((n, c, p), MISSING, i32),
-        np.full((n, c, p), MISSING, i32), np.zeros((n, c, p), bool), np.zeros((n, c, p), bool),
-        np.full((n, c), MISSING, i32), np.full(n, MISSING, i32),
+        np.zeros((n, c), bool), np.zeros((n, c, s), bool), np.full((n, c, s), MISSING, i32),
+        np.zeros((n, c, s), bool), np.zeros((n, c, s), bool), np.full((n, c), MISSING, i32), np.full(n, MISSING, i32),
     )
 
 
@@ -172,27 +182,29 @@ def _option_keys(options: list[Any], type_name: str | None, item_type_name: str 
     return [eq_key(o) for o in options], False
 
 
-def encode_target(row: int, target: RewardTarget, out: TargetArrays, ids: Interner, config: RewardConfig) -> None:
-    """Fill row ``row`` of ``out`` with ``target``; raises Unencodable past the limits."""
-    C, P, A = config.max_calls, config.max_params, config.max_alternatives
+def encode_target(row: int, target: RewardTarget, out: TargetArrays, ids: Interner, config: RewardConfig) -> dict[str, int]:
+    """Fill row ``row`` of ``out`` with ``target``; returns its parameter slots. Raises Unencodable past the limits."""
+    C, S, A = config.max_calls, config.max_params, config.max_alternatives
     if len(target.calls) > C:
         raise Unencodable("too many expected calls")
+    slots: dict[str, int] = {}
     out.decision[row] = DECISION_CODES[target.decision]
     out.n[row] = len(target.calls)
     for j, call in enumerate(target.calls):
-        if len(call.arguments) > P:
-            raise Unencodable("too many expected parameters")
         schema = target.functions[call.name]
         out.name[row, j] = ids.add(ids.names, call.name)
-        for q, (param, options) in enumerate(call.arguments.items()):
+        for param, options in call.arguments.items():
+            s = slots.setdefault(param, len(slots))
+            if s >= S:
+                raise Unencodable("too many distinct parameters")
             keys, lenient = _option_keys(options, schema.types.get(param), schema.item_types.get(param))
             vals = sorted({ids.add(ids.values, k) for k in keys})
             if len(vals) > A:
                 raise Unencodable("too many acceptable values")
-            out.key[row, j, q] = ids.add(ids.keys, param)
-            out.optional[row, j, q] = "" in options
-            out.lenient[row, j, q] = lenient
-            out.vals[row, j, q, : len(vals)] = vals
+            out.present[row, j, s] = True
+            out.optional[row, j, s] = "" in options
+            out.lenient[row, j, s] = lenient
+            out.vals[row, j, s, : len(vals)] = vals
     if target.results is not None:
         out.score_exec[row] = True
         for j, r in enumerate(target.results):
@@ -200,10 +212,44 @@ def encode_target(row: int, target: RewardTarget, out: TargetArrays, ids: Intern
         if target.state is not None:
             out.state_scored[row] = True
             out.state[row] = ids.add(ids.outputs, target.state)
+    return slots
 
 
-def encode_attempt(row: int, attempt: Attempt, target: RewardTarget, out: AttemptArrays, ids: Interner, config: RewardConfig) -> None:
-    """Fill row ``row`` of ``out`` with ``attempt`` (its target already interned); raises Unencodable past the limits."""
+class _AttemptRows:
+    """Per-call and per-argument entries collected as flat tuples, written to the arrays in one go
+    (numpy item writes are slow), plus a per-batch memo of standardised strings."""
+
+    def __init__(self) -> None:
+        self.calls: list[tuple[int, int, int, bool]] = []  # (row, call, name id, call_ok)
+        self.args: list[tuple[int, int, int, int, bool, bool]] = []  # (row, call, slot, value id, strict, loose)
+        self.results: list[tuple[int, int, int]] = []  # (row, call, output id)
+        self.std: dict[str, str] = {}
+
+    def mark(self) -> tuple[int, int, int]:
+        return len(self.calls), len(self.args), len(self.results)
+
+    def rollback(self, mark: tuple[int, int, int]) -> None:
+        del self.calls[mark[0] :], self.args[mark[1] :], self.results[mark[2] :]
+
+    def write(self, out: AttemptArrays) -> None:
+        if self.calls:
+            rows, cols, names, oks = zip(*self.calls)
+            out.name[rows, cols] = names
+            out.call_ok[rows, cols] = oks
+        if self.args:
+            rows, cols, slots, vals, stricts, looses = zip(*self.args)
+            out.present[rows, cols, slots] = True
+            out.val[rows, cols, slots] = vals
+            out.strict[rows, cols, slots] = stricts
+            out.loose[rows, cols, slots] = looses
+        if self.results:
+            rows, cols, res = zip(*self.results)
+            out.result[rows, cols] = res
+
+
+def encode_attempt(row: int, attempt: Attempt, target: RewardTarget, slots: dict[str, int], rows: _AttemptRows,
+                   out: AttemptArrays, ids: Interner, config: RewardConfig) -> None:
+    """Encode one completion (its target already interned, with ``slots``); raises Unencodable past the limits."""
     parsed = attempt.parsed
     out.format_ok[row] = parsed.ok
     out.asks[row] = "?" in parsed.content
@@ -213,48 +259,55 @@ def encode_attempt(row: int, attempt: Attempt, target: RewardTarget, out: Attemp
     if len(calls) > config.max_calls:
         raise Unencodable("too many calls made")
     out.n[row] = len(calls)
-    names, keys, values = ids.names, ids.keys, ids.values
+    names, values, std_memo = ids.names, ids.values, rows.std
+    functions = target.functions
+    add_arg, add_call = rows.args.append, rows.calls.append
     for i, call in enumerate(calls):
         args = call.arguments
-        if len(args) > config.max_params:
-            raise Unencodable("too many parameters in a call")
-        out.name[row, i] = names.get(call.name, MISSING)
-        schema = target.functions.get(call.name)
-        out.required_ok[row, i] = schema is not None and all(p in args for p in schema.required)
-        for p, (param, value) in enumerate(args.items()):
-            out.present[row, i, p] = True
-            out.key[row, i, p] = keys.get(param, MISSING)
-            type_name = schema.types.get(param) if schema is not None else None
+        schema = functions.get(call.name)
+        ok = schema is not None and all(p in args for p in schema.required)
+        types = schema.types if schema is not None else {}
+        for param, value in args.items():
+            s = slots.get(param)
+            if s is None:
+                ok = False  # in no expected call: unexpected whichever call it is matched with
+                continue
+            type_name = types.get(param)
             if type_name is None or type_name == "dict":
-                continue  # unknown parameter, or a dict (only ever expected in targets that fall back)
-            if type_name == "tuple" and type(value) is tuple:
-                value = list(value)
-            elif type_name == "float" and type(value) is int:
+                add_arg((row, i, s, MISSING, False, False))
+                continue
+            if type_name == "float" and type(value) is int:
                 try:
                     value = float(value)
                 except OverflowError:
                     raise Unencodable("int too large for a float") from None
+            elif type_name == "tuple" and type(value) is tuple:
+                value = list(value)
             expected = PY_TYPES[type_name]
             if type(value) is not expected:
-                continue
-            if expected is list:
+                add_arg((row, i, s, MISSING, False, False))
+            elif expected is str:
+                key = std_memo.get(value)
+                if key is None:
+                    key = std_memo[value] = standardize(value)
+                add_arg((row, i, s, values.get(key, MISSING), True, False))
+            elif expected is list:
                 item_name = schema.item_types.get(param)
                 if item_name is None or item_name == "dict":
+                    add_arg((row, i, s, MISSING, False, False))
                     continue
                 item = PY_TYPES[item_name]
-                typed = all(type(x) is item for x in value)
-                out.strict[row, i, p] = typed
-                out.loose[row, i, p] = not typed
-                out.val[row, i, p] = values.get(_std_items(value), MISSING)
+                strict = all(type(x) is item for x in value)
+                add_arg((row, i, s, values.get(_std_items(value), MISSING), strict, not strict))
             else:
-                out.strict[row, i, p] = True
-                key = standardize(value) if expected is str else eq_key(value)
-                out.val[row, i, p] = values.get(key, MISSING)
+                add_arg((row, i, s, values.get(eq_key(value), MISSING), True, False))
+        add_call((row, i, names.get(call.name, MISSING), ok))
+    outputs = ids.outputs
     for i, r in enumerate(attempt.results[: len(calls)]):
         if r is not None:
-            out.result[row, i] = ids.outputs.get(r, MISSING)
+            rows.results.append((row, i, outputs.get(r, MISSING)))
     if attempt.state is not None:
-        out.state[row] = ids.outputs.get(attempt.state, MISSING)
+        out.state[row] = outputs.get(attempt.state, MISSING)
 
 
 def encode_batch(attempts: list[Attempt], targets: list[RewardTarget], config: RewardConfig) -> tuple[AttemptArrays, TargetArrays, np.ndarray]:
@@ -264,49 +317,47 @@ def encode_batch(attempts: list[Attempt], targets: list[RewardTarget], config: R
     encoded once. Both arrays have N rows so that shapes depend on N only.
     """
     n = len(attempts)
-    C, P, A = config.max_calls, config.max_params, config.max_alternatives
+    C, S, A = config.max_calls, config.max_params, config.max_alternatives
     ids = Interner()
-    t_arr = _empty_targets(n, C, P, A)
-    a_arr = _empty_attempts(n, C, P)
-    rows: dict[int, int] = {}
+    t_arr = _empty_targets(n, C, S, A)
+    a_arr = _empty_attempts(n, C, S)
+    encoded_targets: dict[int, tuple[int, dict[str, int]]] = {}
     bad_targets: set[int] = set()
     for target in targets:
         key = id(target)
-        if key in rows or key in bad_targets:
+        if key in encoded_targets or key in bad_targets:
             continue
-        row = len(rows)
+        row = len(encoded_targets)
         try:
-            encode_target(row, target, t_arr, ids, config)
+            slots = encode_target(row, target, t_arr, ids, config)
         except Unencodable:
             bad_targets.add(key)
             _clear_target_row(t_arr, row)
             continue
-        rows[key] = row
+        encoded_targets[key] = (row, slots)
     ok = np.zeros(n, bool)
+    rows = _AttemptRows()
     for i, (attempt, target) in enumerate(zip(attempts, targets)):
-        row = rows.get(id(target))
-        if row is None:
+        found = encoded_targets.get(id(target))
+        if found is None:
             continue
-        a_arr.target[i] = row
+        a_arr.target[i] = found[0]
+        mark = rows.mark()
         try:
-            encode_attempt(i, attempt, target, a_arr, ids, config)
+            encode_attempt(i, attempt, target, found[1], rows, a_arr, ids, config)
         except Unencodable:
-            _clear_attempt_row(a_arr, i)
+            rows.rollback(mark)
+            a_arr.n[i] = 0
+            a_arr.state[i] = MISSING
             continue
         ok[i] = True
+    rows.write(a_arr)
     return a_arr, t_arr, ok
 
 
 def _clear_target_row(t: TargetArrays, row: int) -> None:
-    for name, fill in (("name", PAD), ("key", PAD), ("vals", PAD), ("result", PAD)):
-        getattr(t, name)[row] = fill
-    t.optional[row] = t.lenient[row] = False
+    t.name[row] = t.vals[row] = t.result[row] = PAD
+    t.present[row] = t.optional[row] = t.lenient[row] = False
     t.n[row] = 0
-
-
-def _clear_attempt_row(a: AttemptArrays, row: int) -> None:
-    for name in ("name", "key", "val", "result"):
-        getattr(a, name)[row] = MISSING
-    for name in ("present", "strict", "loose", "required_ok"):
-        getattr(a, name)[row] = False
-    a.n[row] = 0
+    t.score_exec[row] = t.state_scored[row] = False
+    t.state[row] = PAD

@@ -23,11 +23,25 @@ from inftool_jax.rl.reward_config import GATES, RewardConfig, reward_table
 _BIG = np.int32(2**31 - 1)
 
 
-def _best_matching(ok: jnp.ndarray, perms: jnp.ndarray) -> jnp.ndarray:
-    """Largest matching size of each [C, C] boolean edge matrix in ``ok`` [N, C, C]."""
-    rows = jnp.arange(perms.shape[1])[None, :]
-    picked = ok[:, rows, perms]  # [N, K, C]
-    return picked.sum(axis=2).max(axis=1).astype(jnp.int32)
+def permutation_matrix(c: int) -> np.ndarray:
+    """``M[k, i * c + j] = 1`` when permutation k sends made call i to expected call j (all c! of them)."""
+    perms = list(itertools.permutations(range(c)))
+    m = np.zeros((len(perms), c * c), np.float32)
+    for k, perm in enumerate(perms):
+        for i, j in enumerate(perm):
+            m[k, i * c + j] = 1.0
+    return m
+
+
+def _best_matching(ok: jnp.ndarray, perm_matrix: jnp.ndarray) -> jnp.ndarray:
+    """Largest matching size of each [C, C] boolean edge matrix in ``ok`` [N, C, C].
+
+    One small matmul counts the edges every permutation uses (exact: small
+    integers in float32), and the best permutation is a largest matching.
+    """
+    n = ok.shape[0]
+    counts = ok.reshape(n, -1).astype(jnp.float32) @ perm_matrix.T  # [N, K]
+    return counts.max(axis=1).astype(jnp.int32)
 
 
 def make_reward_kernel(config: RewardConfig, group_size: int, advantage: str = "grpo", eps: float = 1e-6) -> Callable:
@@ -39,7 +53,7 @@ def make_reward_kernel(config: RewardConfig, group_size: int, advantage: str = "
     ``passed`` [N, len(GATES)], ``first_failed`` [N], ``advantages`` [N].
     """
     table = jnp.asarray(reward_table(config))
-    perms = jnp.asarray(np.array(list(itertools.permutations(range(config.max_calls))), np.int32))
+    perms = jnp.asarray(permutation_matrix(config.max_calls))
     adv_fn = get_advantage_fn(advantage)
     needs_question = config.clarify_needs_question
     n_gates = len(GATES)
@@ -69,22 +83,17 @@ def make_reward_kernel(config: RewardConfig, group_size: int, advantage: str = "
         common = jnp.sum(jnp.where(first, jnp.minimum(count_m, count_e), 0), axis=1)
         sel_den = jnp.maximum(a["n"], t["n"])
 
-        # arguments: ok[i, j] = made call i passes against expected call j
-        key_eq = a["key"][:, :, None, :, None] == t["key"][:, None, :, None, :]  # [N, C, C, P, Q]
-        has_key = key_eq.any(axis=4)  # [N, C, C, P]
-        q = jnp.argmax(key_eq, axis=4)  # the expected parameter with that key
-        vals = jnp.take_along_axis(t["vals"][:, None, :, None, :, :], q[..., None, None], axis=4)[..., 0, :]
-        lenient = jnp.take_along_axis(t["lenient"][:, None, :, None, :], q[..., None], axis=4)[..., 0]
-        val_in = jnp.any(a["val"][:, :, None, :, None] == vals, axis=-1)
-        typed = a["strict"][:, :, None, :] | (a["loose"][:, :, None, :] & lenient)
-        param_ok = (has_key & typed & val_in) | ~a["present"][:, :, None, :]
-        given = (key_eq & a["present"][:, :, None, :, None]).any(axis=3)  # [N, C, C, Q]
-        covered = given | t["optional"][:, None, :, :] | (t["key"][:, None, :, :] < 0)
+        # arguments: ok[i, j] = made call i passes against expected call j; S parameter slots
+        given = a["present"][:, :, None, :]  # [N, C, 1, S]
+        wanted = t["present"][:, None, :, :]  # [N, 1, C, S]
+        val_in = jnp.any(a["val"][:, :, None, :, None] == t["vals"][:, None, :, :, :], axis=-1)  # [N, C, C, S]
+        typed = a["strict"][:, :, None, :] | (a["loose"][:, :, None, :] & t["lenient"][:, None, :, :])
+        param_ok = ~given | (wanted & typed & val_in)
+        covered = ~wanted | given | t["optional"][:, None, :, :]
         ok = (
             (a["name"][:, :, None] == t["name"][:, None, :])
-            & a["required_ok"][:, :, None]
-            & param_ok.all(axis=3)
-            & covered.all(axis=3)
+            & a["call_ok"][:, :, None]
+            & jnp.all(param_ok & covered, axis=3)
             & real_m[:, :, None]
             & real_e[:, None, :]
         )

@@ -90,6 +90,12 @@ class Attempt:
     results: tuple[str | None, ...] = ()
     state: str | None = None
 
+    def __post_init__(self) -> None:
+        # outputs are compared as canonical text, whatever key order the simulator used
+        self.results = tuple(None if r is None else canonical_result(r) for r in self.results)
+        if self.state is not None:
+            self.state = canonical_result(self.state)
+
 
 def canonical_result(content: Any) -> str:
     """A tool result as a comparable string: JSON re-dumped with sorted keys, other text as it is."""

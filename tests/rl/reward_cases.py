@@ -91,7 +91,7 @@ def random_target(rng: random.Random, max_calls: int = 5) -> RewardTarget:
                     opts = [{"k": [o["k"], ""]} for o in opts]
                 if p not in REQUIRED[name] and rng.random() < 0.5:
                     opts.append("")
-                if rng.random() < 0.03:
+                if rng.random() < 0.005:
                     opts = ["$var"]  # BFCL "variable" option
                 args[p] = opts
         calls.append({"name": name, "arguments": args})

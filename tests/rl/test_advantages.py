@@ -45,3 +45,9 @@ def test_rewards_not_divisible_by_group_size_are_rejected():
 def test_zero_variance_groups_are_masked_out():
     mask = nonzero_variance_mask(jnp.array([1.0, 1.0, 0.2, 0.2, 0.0, 1.0]), 2)
     np.testing.assert_array_equal(np.asarray(mask), [0, 0, 0, 0, 1, 1])
+
+
+def test_groups_of_equal_rewards_get_exactly_zero_advantage_despite_float32_rounding():
+    rewards = jnp.full(8, 0.65, jnp.float32)  # the float32 mean of eight 0.65s is not 0.65
+    assert np.all(np.asarray(group_normalized(rewards, 8)) == 0.0)
+    assert np.all(np.asarray(group_centered(rewards, 8)) == 0.0)
