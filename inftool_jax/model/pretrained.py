@@ -8,6 +8,7 @@ its devices hold, so no host ever holds the whole model.
 from __future__ import annotations
 
 import json
+import zlib
 from pathlib import Path
 from typing import Any
 
@@ -37,22 +38,37 @@ def _abstract(hf_config: dict[str, Any], dtype, param_dtype, source: str) -> tup
     return nnx.split(abstract)
 
 
+def _init_value(name: str, shape: tuple[int, ...], seed: int, std: float, dtype) -> np.ndarray:
+    """The initial value of one parameter: ones for norm gains, zeros for biases, normal(0, std) otherwise.
+
+    Drawn on the host from a generator keyed by (seed, parameter name), so the values do not
+    depend on the mesh and nothing needs compiling (an XLA init program takes seconds on a CPU).
+    """
+    if name.endswith("norm.weight"):
+        return np.ones(shape, dtype)
+    if name.endswith(".bias"):
+        return np.zeros(shape, dtype)
+    rng = np.random.default_rng([seed, zlib.crc32(name.encode())])
+    return (rng.standard_normal(shape, dtype=np.float32) * np.float32(std)).astype(dtype)
+
+
 def create_model(hf_config: dict[str, Any], seed: int = 0, dtype="float32", mesh: Mesh | None = None, param_dtype=None) -> CausalLM:
     """A randomly initialised model for an HF config dict (normal(0, initializer_range) weights).
 
-    With ``mesh`` the parameters are created already sharded (inside ``jax.jit``).
+    The same ``seed`` gives the same values with or without ``mesh``; with a mesh each
+    parameter is placed straight into its sharding (one tensor at a time on the host).
     """
     hf_config = dict(hf_config)
-
-    def build():
-        return CausalLM(hf_config, rngs=nnx.Rngs(seed), dtype=dtype, param_dtype=param_dtype, source="hf_config")
-
-    if mesh is None:
-        return build()
     graphdef, abstract_state = _abstract(hf_config, dtype, param_dtype, "hf_config")
-    shardings = named_shardings(nnx.state(nnx.merge(graphdef, abstract_state), nnx.Param), mesh)
-    state = jax.jit(lambda: nnx.state(build(), nnx.Param), out_shardings=shardings)()
-    return nnx.merge(graphdef, state)
+    std = float(hf_config.get("initializer_range", 0.02))
+    np_dtype = np.dtype(jnp.dtype(param_dtype if param_dtype is not None else dtype))
+    flat = jax.tree_util.tree_flatten_with_path(abstract_state)[0]
+    shardings = jax.tree.leaves(named_shardings(abstract_state, mesh)) if mesh is not None else [None] * len(flat)
+    values = []
+    for (p, leaf), sharding in zip(flat, shardings):
+        value = _init_value(param_name(p), tuple(leaf.shape), seed, std, np_dtype)
+        values.append(jnp.asarray(value) if sharding is None else jax.make_array_from_callback(value.shape, sharding, lambda i, v=value: v[i]))
+    return nnx.merge(graphdef, jax.tree.unflatten(jax.tree.structure(abstract_state), values))
 
 
 def load_pretrained(path: str | Path, dtype="float32", mesh: Mesh | None = None, param_dtype=None, progress: bool = True) -> CausalLM:
