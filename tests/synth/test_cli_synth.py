@@ -1,0 +1,68 @@
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+from inftool_jax.cli import main
+from inftool_jax.synth.config import CATEGORIES
+
+ROOT = Path(__file__).resolve().parents[2]
+SPECS = f"specs=[{ROOT / 'configs' / 'specs'}]"
+
+
+def test_synth_prints_a_table_per_category_and_writes_the_manifest(tmp_path, capsys):
+    out = tmp_path / "run"
+    code = main(["synth", "--out", str(out), "--num", "240", "--seed", "2", "--quiet", SPECS, "synth.fsync_every=0"])
+    assert code == 0
+    text = capsys.readouterr().out
+    for cat in CATEGORIES:
+        assert cat in text
+    assert "planned" in text and "kept 240/240" in text
+    manifest = json.loads((out / "manifest.json").read_text())
+    assert manifest["kept"] == 240 and manifest["complete"]
+    assert manifest["planned"] == manifest["kept"] + manifest["rejected"]
+    per = manifest["per_category"]
+    assert sum(c["kept"] for c in per.values()) == 240
+    assert sum(c["planned"] for c in per.values()) == manifest["planned"]
+    div = manifest["diversity"]
+    assert set(div["category_mix"]) == set(CATEGORIES)
+    assert abs(sum(v["achieved"] for v in div["category_mix"].values()) - 1) < 1e-3
+    assert div["distinct_tools_used"] > 20 and div["distinct_argument_values"] > 300
+    assert manifest["config"]["categories"]["single"] == 2.0
+    rejected = [json.loads(line) for p in out.glob("rejected-*.jsonl") for line in p.read_text().splitlines()]
+    assert len(rejected) == manifest["rejected"]
+    assert all(r["reasons"] and r["reasons"][0]["gate"] for r in rejected)
+
+
+def test_same_out_without_resume_is_an_input_error(tmp_path, capsys):
+    out = tmp_path / "run"
+    assert main(["synth", "--out", str(out), "--num", "5", "--quiet", SPECS]) == 0
+    assert main(["synth", "--out", str(out), "--num", "5", "--quiet", SPECS]) == 2
+    assert "pass --resume" in capsys.readouterr().err
+
+
+def test_unknown_synth_key_names_file_and_key(tmp_path, capsys):
+    cfg = tmp_path / "c.yaml"
+    cfg.write_text("synth:\n  difficulty:\n    paralel_max: 3\n")
+    assert main(["synth", "--config", str(cfg), "--out", str(tmp_path / "o"), "--num", "5"]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and str(cfg) in err[0] and "synth.difficulty.paralel_max" in err[0]
+
+
+def test_bad_override_value_is_blamed_on_the_command_line(tmp_path, capsys):
+    assert main(["synth", "--out", str(tmp_path / "o"), "--num", "5", SPECS, "synth.verification.lsh_bands=7"]) == 2
+    assert "<command line>" in capsys.readouterr().err
+
+
+def test_example_config_loads_and_names_its_specs():
+    from inftool_jax.synth.settings import load_synth_settings
+
+    s = load_synth_settings(str(ROOT / "configs" / "synth_example.yaml"))
+    assert s.synth.num_episodes == 3000 and s.spec_paths[0] == ROOT / "configs" / "specs"
+
+
+def test_help_mentions_an_example_and_does_not_import_jax():
+    res = subprocess.run([sys.executable, "-c", "import sys; from inftool_jax.cli import main\n"
+                          "try: main(['synth', '--help'])\nexcept SystemExit: pass\nprint('jax' in sys.modules)"],
+                         capture_output=True, text=True, cwd=ROOT)
+    assert "inftool synth --config" in res.stdout and res.stdout.strip().endswith("False")
