@@ -203,7 +203,10 @@ def _first_type(options: Iterable) -> type | None:
 
 
 def _resolve_type(schema: dict) -> tuple[str | None, type | None]:
-    t = schema.get("type") if isinstance(schema, dict) else None
+    t = schema.get("type") if type(schema) is dict else None
+    if type(t) is str:
+        py = _TYPE_MAP.get(t)
+        return (t, py) if py is not None else (None, None)
     if isinstance(t, list):
         t = next((x for x in t if x != "null"), None)
     if isinstance(t, str) and t in _TYPE_MAP:

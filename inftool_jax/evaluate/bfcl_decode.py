@@ -266,6 +266,22 @@ def _fast_value(toks: list, i: int) -> tuple[Any, int]:
             elif sep != "]":
                 raise _Bail
         return items, i + 1
+    if punct == "(":
+        items = []
+        i += 1
+        trailing = False
+        while toks[i][5] != ")":
+            value, i = _fast_value(toks, i)
+            items.append(value)
+            sep = toks[i][5]
+            trailing = sep == ","
+            if trailing:
+                i += 1
+            elif sep != ")":
+                raise _Bail
+        if len(items) == 1 and not trailing:
+            return items[0], i + 1  # (x) is x, not a tuple
+        return tuple(items), i + 1
     if punct == "{":
         out = {}
         i += 1
@@ -283,6 +299,41 @@ def _fast_value(toks: list, i: int) -> tuple[Any, int]:
     raise _Bail
 
 
+class _Prose(Exception):
+    """The text cannot be Python: two atoms stand side by side (``I'm sorry``)."""
+
+
+# Python string prefixes (any case): a name like this directly before a quote is part of the literal.
+_STRING_PREFIXES = frozenset(("r", "u", "b", "f", "br", "rb", "fr", "rf"))
+
+
+def _is_prose(toks: list, text: str) -> bool:
+    """True only when Python must reject the text: before any token outside the fast
+    subset, a plain name is directly followed by a name, string or number.
+
+    Triple quotes and backslashes can make Python's tokens differ from ours, so
+    texts containing them are never judged here.
+    """
+    if "\\" in text or "'''" in text or '"""' in text:
+        return False
+    for k in range(len(toks) - 1):
+        tok = toks[k]
+        if tok[6]:
+            return False
+        name = tok[4]
+        if name and name not in _NOT_NAMES:
+            nxt = toks[k + 1]
+            if nxt[6]:
+                return False
+            if (
+                (nxt[4] and nxt[4] not in _NOT_NAMES)
+                or (nxt[1] and nxt[1][0] != "-")  # `x -1` is a subtraction
+                or (nxt[0] and name.lower() not in _STRING_PREFIXES)
+            ):
+                return True
+    return False
+
+
 def _fast_calls(text: str) -> list[tuple[str, dict]]:
     if not text.isascii():
         try:
@@ -291,6 +342,15 @@ def _fast_calls(text: str) -> list[tuple[str, dict]]:
             raise _Bail from None
     toks = _TOKEN.findall(text)
     toks.append(("", "", "", "", "", "", "end"))  # sentinel: every lookahead finds a token
+    try:
+        return _fast_parse(toks)
+    except _Bail:
+        if _is_prose(toks, text):
+            raise _Prose from None
+        raise
+
+
+def _fast_parse(toks: list) -> list[tuple[str, dict]]:
     if toks[0][5] != "[":
         raise _Bail
     calls = []
@@ -312,7 +372,17 @@ def _fast_calls(text: str) -> list[tuple[str, dict]]:
         args: dict = {}
         while toks[i][5] != ")":
             kw = toks[i][4]
-            if not kw or kw in _NOT_NAMES or toks[i + 1][5] != "=":
+            if not kw or toks[i + 1][5] != "=":
+                if args:
+                    raise _Bail  # positional after keyword: a SyntaxError the AST path reports
+                _, i = _fast_value(toks, i)  # positional: BFCL drops it, but it must still parse
+                sep = toks[i][5]
+                if sep == ",":
+                    i += 1
+                elif sep != ")":
+                    raise _Bail
+                continue
+            if kw in _NOT_NAMES:
                 raise _Bail
             tok = toks[i + 2]
             if tok[0]:  # plain string: the common case, read inline
@@ -347,6 +417,8 @@ def decode_python(text: str) -> Decoded:
     text = text.strip().strip("'")
     try:
         return Decoded(OK, _fast_calls(text))
+    except _Prose:
+        return Decoded(DECODE_FAILED, error="not Python: text, not calls")
     except (_Bail, RecursionError):
         pass
     return _decode_with_ast(text)

@@ -2,7 +2,7 @@
 
 import string
 
-from hypothesis import given, strategies as st
+from hypothesis import given, settings, strategies as st
 
 from inftool_jax.evaluate import bfcl_decode as D
 
@@ -73,12 +73,33 @@ def test_fast_path_equals_ast_path_on_generated_answers(calls, sep):
     assert repr(fast.pairs) == repr(slow.pairs)
 
 
-@given(st.text(alphabet="[](){}=,.:'\" \n\tabfTNx019-+e_#\\", max_size=30))
+@settings(max_examples=1500)
+@given(st.text(alphabet="[](){}=,.:'\" \n\tabfrRuIimTNx019-+e_#\\", max_size=30))
 def test_fast_path_equals_ast_path_on_fuzzed_text(text):
     text = "[" + text + "]"
     try:
         fast = D._fast_calls(text)
     except D._Bail:
         return
+    except D._Prose:  # judged "cannot be Python": the AST path must fail too
+        assert _via_ast(text).status == D.DECODE_FAILED
+        return
     slow = _via_ast(text)
     assert slow.status == D.OK and repr(fast) == repr(slow.pairs)
+
+
+def _judged_prose(text):
+    try:
+        D._fast_calls(text)
+    except D._Bail:
+        return False
+    except D._Prose:
+        return True
+    return False
+
+
+def test_prose_judgement_never_rejects_python():
+    for text in ("[x -1]", "[r'a']", "[f(a=1) if x else y]", "[not x]", "[f(a='''I'm''')]", "[f(a=b'x')]", "[f(a=x) for x in y]"):
+        assert not _judged_prose(text), text
+    for text in ("[I'm sorry, I can't]", "[Sure thing]", "[the 3 of us]"):
+        assert _judged_prose(text), text
