@@ -35,9 +35,8 @@ class RewardConfig(Section):
     max_calls: int = 5
     """Kernel limit on calls per completion and per ground truth; the argument gate enumerates all max_calls! matchings (5 -> 120)."""
     max_params: int = 8
-    """Kernel limit on distinct parameter names across one ground truth's expected calls."""
-    max_alternatives: int = 6
-    """Kernel limit on acceptable values per argument. Anything over a limit is scored by the reference instead (same result)."""
+    """Kernel limit on distinct parameter names across one ground truth's expected calls.
+    Anything over a limit is scored by the reference instead (same result)."""
 
     @model_validator(mode="after")
     def _check(self) -> "RewardConfig":
@@ -45,8 +44,8 @@ class RewardConfig(Section):
             raise ValueError("reward weights must be >= 0")
         if not 1 <= self.max_calls <= 7:
             raise ValueError("max_calls must be in 1..7 (the kernel enumerates max_calls! matchings)")
-        if self.max_params < 1 or self.max_alternatives < 1:
-            raise ValueError("max_params and max_alternatives must be >= 1")
+        if self.max_params < 1:
+            raise ValueError("max_params must be >= 1")
         return self
 
     def weights(self) -> tuple[float, ...]:

@@ -1,9 +1,10 @@
 """Parsed calls and ground truth as fixed-size integer arrays for the reward kernel.
 
-Names, canonical values and execution outputs become small integer ids,
-interned per batch (a perfect hash: equal ids iff equal
-canonical forms, so no collisions can make the kernel differ from the
-reference). Values are canonicalised here with the argument check's rules so
+Names and execution outputs become small integer ids, interned per batch (a
+perfect hash: equal ids iff equal canonical forms, so no collision can make
+the kernel differ from the reference). Argument values become, per argument,
+a bitmask of the expected calls that accept that canonical value at that
+parameter (looked up in a per-target dict), so the kernel does no value search. Values are canonicalised here with the argument check's rules so
 that the kernel only compares ids:
 
 - strings (``string`` / ``any``): BFCL-standardised text;
@@ -27,7 +28,7 @@ expected call is unexpected for every expected call: it clears the call's
 
 Whatever cannot be encoded exactly raises :class:`Unencodable` and that
 completion is scored by the reference instead: more calls / parameters /
-alternatives than the limits, ``dict`` parameters and lists of dicts, BFCL's
+distinct parameters than the limits, ``dict`` parameters and lists of dicts, BFCL's
 "variable" case (acceptable values of another type than the schema's), NaN.
 """
 
@@ -88,7 +89,6 @@ class Interner:
     def __init__(self) -> None:
         self.names: dict[Any, int] = {}
         self.keys: dict[Any, int] = {}
-        self.values: dict[Any, int] = {}
         self.outputs: dict[Any, int] = {}
 
     @staticmethod
@@ -106,7 +106,6 @@ class TargetArrays:
     present: np.ndarray  # [U, C, S] bool: the expected call has this parameter
     optional: np.ndarray  # [U, C, S] bool: "" among the acceptable values
     lenient: np.ndarray  # [U, C, S] bool: a non-list acceptable value (array item types unchecked)
-    vals: np.ndarray  # [U, C, S, A]
     result: np.ndarray  # [U, C]
     score_exec: np.ndarray  # [U] bool
     state_scored: np.ndarray  # [U] bool
@@ -124,7 +123,7 @@ class AttemptArrays:
     name: np.ndarray  # [N, C]
     call_ok: np.ndarray  # [N, C] bool: required parameters present and no parameter unknown to the ground truth
     present: np.ndarray  # [N, C, S] bool
-    val: np.ndarray  # [N, C, S]
+    accept: np.ndarray  # [N, C, S] int32 bitmask: bit j set when expected call j accepts this value at this slot
     strict: np.ndarray  # [N, C, S] bool
     loose: np.ndarray  # [N, C, S] bool
     result: np.ndarray  # [N, C]
@@ -136,12 +135,11 @@ def arrays_dict(arrays: TargetArrays | AttemptArrays) -> dict[str, np.ndarray]:
     return dict(vars(arrays))
 
 
-def _empty_targets(u: int, c: int, s: int, a: int) -> TargetArrays:
+def _empty_targets(u: int, c: int, s: int) -> TargetArrays:
     i32 = np.int32
     return TargetArrays(
         np.zeros(u, i32), np.zeros(u, i32), np.full((u, c), PAD, i32), np.zeros((u, c, s), bool),
-        np.zeros((u, c, s), bool), np.zeros((u, c, s), bool), np.full((u, c, s, a), PAD, i32),
-        np.full((u, c), PAD, i32), np.zeros(u, bool), np.zeros(u, bool), np.full(u, PAD, i32),
+        np.zeros((u, c, s), bool), np.zeros((u, c, s), bool), np.full((u, c), PAD, i32), np.zeros(u, bool), np.zeros(u, bool), np.full(u, PAD, i32),
     )
 
 
@@ -149,7 +147,7 @@ def _empty_attempts(n: int, c: int, s: int) -> AttemptArrays:
     i32 = np.int32
     return AttemptArrays(
         np.zeros(n, i32), np.zeros(n, bool), np.zeros(n, bool), np.zeros(n, i32), np.full((n, c), MISSING, i32),
-        np.zeros((n, c), bool), np.zeros((n, c, s), bool), np.full((n, c, s), MISSING, i32),
+        np.zeros((n, c), bool), np.zeros((n, c, s), bool), np.zeros((n, c, s), i32),
         np.zeros((n, c, s), bool), np.zeros((n, c, s), bool), np.full((n, c), MISSING, i32), np.full(n, MISSING, i32),
     )
 
@@ -182,29 +180,31 @@ def _option_keys(options: list[Any], type_name: str | None, item_type_name: str 
     return [eq_key(o) for o in options], False
 
 
-def encode_target(row: int, target: RewardTarget, out: TargetArrays, ids: Interner, config: RewardConfig) -> dict[str, int]:
-    """Fill row ``row`` of ``out`` with ``target``; returns its parameter slots. Raises Unencodable past the limits."""
-    C, S, A = config.max_calls, config.max_params, config.max_alternatives
+def encode_target(row: int, target: RewardTarget, out: TargetArrays, ids: Interner, config: RewardConfig) -> dict[str, tuple[int, dict]]:
+    """Fill row ``row`` of ``out`` with ``target``; raises Unencodable past the limits.
+
+    Returns, per parameter name, its slot and a dict from canonical value to
+    the bitmask of expected calls that accept that value there.
+    """
+    C, S = config.max_calls, config.max_params
     if len(target.calls) > C:
         raise Unencodable("too many expected calls")
-    slots: dict[str, int] = {}
+    slots: dict[str, tuple[int, dict]] = {}
     out.decision[row] = DECISION_CODES[target.decision]
     out.n[row] = len(target.calls)
     for j, call in enumerate(target.calls):
         schema = target.functions[call.name]
         out.name[row, j] = ids.add(ids.names, call.name)
         for param, options in call.arguments.items():
-            s = slots.setdefault(param, len(slots))
+            s, accepts = slots.setdefault(param, (len(slots), {}))
             if s >= S:
                 raise Unencodable("too many distinct parameters")
             keys, lenient = _option_keys(options, schema.types.get(param), schema.item_types.get(param))
-            vals = sorted({ids.add(ids.values, k) for k in keys})
-            if len(vals) > A:
-                raise Unencodable("too many acceptable values")
+            for k in keys:
+                accepts[k] = accepts.get(k, 0) | (1 << j)
             out.present[row, j, s] = True
             out.optional[row, j, s] = "" in options
             out.lenient[row, j, s] = lenient
-            out.vals[row, j, s, : len(vals)] = vals
     if target.results is not None:
         out.score_exec[row] = True
         for j, r in enumerate(target.results):
@@ -221,7 +221,7 @@ class _AttemptRows:
 
     def __init__(self) -> None:
         self.calls: list[tuple[int, int, int, bool]] = []  # (row, call, name id, call_ok)
-        self.args: list[tuple[int, int, int, int, bool, bool]] = []  # (row, call, slot, value id, strict, loose)
+        self.args: list[tuple[int, int, int, int, bool, bool]] = []  # (row, call, slot, accept bits, strict, loose)
         self.results: list[tuple[int, int, int]] = []  # (row, call, output id)
         self.std: dict[str, str] = {}
 
@@ -237,9 +237,9 @@ class _AttemptRows:
             out.name[rows, cols] = names
             out.call_ok[rows, cols] = oks
         if self.args:
-            rows, cols, slots, vals, stricts, looses = zip(*self.args)
+            rows, cols, slots, accepts, stricts, looses = zip(*self.args)
             out.present[rows, cols, slots] = True
-            out.val[rows, cols, slots] = vals
+            out.accept[rows, cols, slots] = accepts
             out.strict[rows, cols, slots] = stricts
             out.loose[rows, cols, slots] = looses
         if self.results:
@@ -247,7 +247,7 @@ class _AttemptRows:
             out.result[rows, cols] = res
 
 
-def encode_attempt(row: int, attempt: Attempt, target: RewardTarget, slots: dict[str, int], rows: _AttemptRows,
+def encode_attempt(row: int, attempt: Attempt, target: RewardTarget, slots: dict[str, tuple[int, dict]], rows: _AttemptRows,
                    out: AttemptArrays, ids: Interner, config: RewardConfig) -> None:
     """Encode one completion (its target already interned, with ``slots``); raises Unencodable past the limits."""
     parsed = attempt.parsed
@@ -259,7 +259,7 @@ def encode_attempt(row: int, attempt: Attempt, target: RewardTarget, slots: dict
     if len(calls) > config.max_calls:
         raise Unencodable("too many calls made")
     out.n[row] = len(calls)
-    names, values, std_memo = ids.names, ids.values, rows.std
+    names, std_memo = ids.names, rows.std
     functions = target.functions
     add_arg, add_call = rows.args.append, rows.calls.append
     for i, call in enumerate(calls):
@@ -268,13 +268,14 @@ def encode_attempt(row: int, attempt: Attempt, target: RewardTarget, slots: dict
         ok = schema is not None and all(p in args for p in schema.required)
         types = schema.types if schema is not None else {}
         for param, value in args.items():
-            s = slots.get(param)
-            if s is None:
+            slot = slots.get(param)
+            if slot is None:
                 ok = False  # in no expected call: unexpected whichever call it is matched with
                 continue
+            s, accepts = slot
             type_name = types.get(param)
             if type_name is None or type_name == "dict":
-                add_arg((row, i, s, MISSING, False, False))
+                add_arg((row, i, s, 0, False, False))
                 continue
             if type_name == "float" and type(value) is int:
                 try:
@@ -285,22 +286,22 @@ def encode_attempt(row: int, attempt: Attempt, target: RewardTarget, slots: dict
                 value = list(value)
             expected = PY_TYPES[type_name]
             if type(value) is not expected:
-                add_arg((row, i, s, MISSING, False, False))
+                add_arg((row, i, s, 0, False, False))
             elif expected is str:
                 key = std_memo.get(value)
                 if key is None:
                     key = std_memo[value] = standardize(value)
-                add_arg((row, i, s, values.get(key, MISSING), True, False))
+                add_arg((row, i, s, accepts.get(key, 0), True, False))
             elif expected is list:
                 item_name = schema.item_types.get(param)
                 if item_name is None or item_name == "dict":
-                    add_arg((row, i, s, MISSING, False, False))
+                    add_arg((row, i, s, 0, False, False))
                     continue
                 item = PY_TYPES[item_name]
                 strict = all(type(x) is item for x in value)
-                add_arg((row, i, s, values.get(_std_items(value), MISSING), strict, not strict))
+                add_arg((row, i, s, accepts.get(_std_items(value), 0), strict, not strict))
             else:
-                add_arg((row, i, s, values.get(eq_key(value), MISSING), True, False))
+                add_arg((row, i, s, accepts.get(eq_key(value), 0), True, False))
         add_call((row, i, names.get(call.name, MISSING), ok))
     outputs = ids.outputs
     for i, r in enumerate(attempt.results[: len(calls)]):
@@ -317,11 +318,11 @@ def encode_batch(attempts: list[Attempt], targets: list[RewardTarget], config: R
     encoded once. Both arrays have N rows so that shapes depend on N only.
     """
     n = len(attempts)
-    C, S, A = config.max_calls, config.max_params, config.max_alternatives
+    C, S = config.max_calls, config.max_params
     ids = Interner()
-    t_arr = _empty_targets(n, C, S, A)
+    t_arr = _empty_targets(n, C, S)
     a_arr = _empty_attempts(n, C, S)
-    encoded_targets: dict[int, tuple[int, dict[str, int]]] = {}
+    encoded_targets: dict[int, tuple[int, dict]] = {}
     bad_targets: set[int] = set()
     for target in targets:
         key = id(target)
@@ -356,7 +357,7 @@ def encode_batch(attempts: list[Attempt], targets: list[RewardTarget], config: R
 
 
 def _clear_target_row(t: TargetArrays, row: int) -> None:
-    t.name[row] = t.vals[row] = t.result[row] = PAD
+    t.name[row] = t.result[row] = PAD
     t.present[row] = t.optional[row] = t.lenient[row] = False
     t.n[row] = 0
     t.score_exec[row] = t.state_scored[row] = False

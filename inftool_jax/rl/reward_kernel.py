@@ -86,7 +86,7 @@ def make_reward_kernel(config: RewardConfig, group_size: int, advantage: str = "
         # arguments: ok[i, j] = made call i passes against expected call j; S parameter slots
         given = a["present"][:, :, None, :]  # [N, C, 1, S]
         wanted = t["present"][:, None, :, :]  # [N, 1, C, S]
-        val_in = jnp.any(a["val"][:, :, None, :, None] == t["vals"][:, None, :, :, :], axis=-1)  # [N, C, C, S]
+        val_in = ((a["accept"][:, :, None, :] >> slot[None, None, :, None]) & 1).astype(bool)  # [N, C, C, S]
         typed = a["strict"][:, :, None, :] | (a["loose"][:, :, None, :] & t["lenient"][:, None, :, :])
         param_ok = ~given | (wanted & typed & val_in)
         covered = ~wanted | given | t["optional"][:, None, :, :]
