@@ -4,4 +4,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
 . .venv/bin/activate
-inftool config show --config configs/cpu_tiny.yaml
+OUT="${OUT:-runs/demo}"
+mkdir -p "$OUT"
+inftool specs inspect configs/specs
+inftool eval bfcl-demo --out "$OUT/bfcl_results" --limit 60
+inftool eval bfcl --results "$OUT/bfcl_results" --out "$OUT/bfcl_verdicts.jsonl"

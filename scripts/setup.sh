@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Create .venv (if needed) and install inftool_jax into it.
-#   scripts/setup.sh          runtime dependencies
-#   scripts/setup.sh test     plus the test/benchmark extras (torch CPU, bfcl-eval's checker)
+#   scripts/setup.sh          runtime dependencies (+ bfcl-eval's data files and checker)
+#   scripts/setup.sh test     plus the test/benchmark extras (torch CPU as the logits reference, ...)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 PY="${PYTHON:-python3}"
@@ -12,8 +12,9 @@ fi
 python -m pip install -q --upgrade pip
 if [ "${1:-}" = "test" ]; then
   python -m pip install -q -e ".[test]"
-  # bfcl-eval's declared deps clash with ours; its checker needs only what the test extra installs.
-  python -m pip install -q --no-deps "bfcl-eval==${BFCL_EVAL_VERSION:-2026.3.23}"
 else
   python -m pip install -q -e .
 fi
+# bfcl-eval ships BFCL's data files and official checker; its declared deps (numpy==1.26.4, many API
+# clients) clash with ours, and what its AST checker needs is in our test extra.
+python -m pip install -q --no-deps "bfcl-eval==${BFCL_EVAL_VERSION:-2026.3.23}"
