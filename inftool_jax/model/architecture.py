@@ -57,10 +57,11 @@ class DecoderConfig:
         return self.num_kv_heads * self.head_dim
 
 
-def _get(cfg: dict[str, Any], key: str, kind: type, source: str, default: Any = ...) -> Any:
+def _get(cfg: dict[str, Any], key: str, kind: type, source: str, default: Any = ..., prefix: str = "") -> Any:
+    pointer = f"{prefix}/{key}"
     if key not in cfg or cfg[key] is None:
         if default is ...:
-            raise InputError(source, f"/{key}", "missing required key")
+            raise InputError(source, pointer, "missing required key")
         return default
     value = cfg[key]
     if kind is float and isinstance(value, int) and not isinstance(value, bool):
@@ -68,9 +69,9 @@ def _get(cfg: dict[str, Any], key: str, kind: type, source: str, default: Any = 
     if kind is int and isinstance(value, float) and value.is_integer():
         value = int(value)
     if not isinstance(value, kind) or (kind is not bool and isinstance(value, bool)):
-        raise InputError(source, f"/{key}", f"expected {kind.__name__}, got {value!r}")
+        raise InputError(source, pointer, f"expected {kind.__name__}, got {value!r}")
     if kind in (int, float) and not math.isfinite(value):
-        raise InputError(source, f"/{key}", f"expected a finite number, got {value!r}")
+        raise InputError(source, pointer, f"expected a finite number, got {value!r}")
     return value
 
 
@@ -97,13 +98,13 @@ def _rope(cfg: dict[str, Any], source: str) -> dict[str, Any]:
         )
     out: dict[str, Any] = {"rope_theta": float(theta), "rope_type": rope_type}
     if rope_type in ("linear", "llama3"):
-        out["rope_factor"] = float(_get(params, "factor", float, f"{source}: /{key}"))
+        out["rope_factor"] = float(_get(params, "factor", float, source, prefix=f"/{key}"))
         _positive(out["rope_factor"], f"{key}/factor", source)
     if rope_type == "llama3":
-        sub = f"{source}: /{key}"
-        out["rope_low_freq_factor"] = _get(params, "low_freq_factor", float, sub)
-        out["rope_high_freq_factor"] = _get(params, "high_freq_factor", float, sub)
-        out["rope_original_max_positions"] = _get(params, "original_max_position_embeddings", int, sub)
+        sub = dict(source=source, prefix=f"/{key}")
+        out["rope_low_freq_factor"] = _get(params, "low_freq_factor", float, **sub)
+        out["rope_high_freq_factor"] = _get(params, "high_freq_factor", float, **sub)
+        out["rope_original_max_positions"] = _get(params, "original_max_position_embeddings", int, **sub)
         if out["rope_high_freq_factor"] <= out["rope_low_freq_factor"]:
             raise InputError(source, f"/{key}/high_freq_factor", "must be larger than low_freq_factor")
     return out
