@@ -17,6 +17,9 @@ from inftool_jax.config_base import Section
 from inftool_jax.errors import InputError
 from inftool_jax.model.config import MeshConfig, ModelConfig
 from inftool_jax.model.tiny_model import TinyModelConfig
+from inftool_jax.rl.grpo_config import GRPOConfig
+from inftool_jax.rl.reward_config import RewardConfig
+from inftool_jax.synth.config import SynthConfig
 
 COMMAND_LINE = "<command line>"
 
@@ -36,6 +39,12 @@ class Config(Section):
     """The policy model."""
     tiny_model: TinyModelConfig = TinyModelConfig()
     """The embedded default model made by `inftool init-model` (tokenizer and architecture sizes)."""
+    synth: SynthConfig = SynthConfig()
+    """Synthesis: category mix, difficulty, agent backends, verification, dataset layout."""
+    reward: RewardConfig = RewardConfig()
+    """The gated reward: gate weights and partial credit."""
+    grpo: GRPOConfig = GRPOConfig()
+    """GRPO: group size, advantages, clipping, KL, loss aggregation."""
 
     _base_dir: Path = PrivateAttr(default_factory=Path.cwd)
 
