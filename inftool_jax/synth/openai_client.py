@@ -1,0 +1,237 @@
+"""An async client for OpenAI-compatible chat endpoints, made to survive flaky servers.
+
+- a concurrency limit (one semaphore per client, held per attempt, not during backoff);
+- per-request timeouts; retries with exponential backoff and full jitter on 5xx, 408, 429,
+  timeouts, connection errors and malformed or truncated response bodies;
+- after ``max_tries`` attempts a :class:`ChatRequestFailed` (the caller records a failed
+  episode and goes on); other 4xx answers fail at once, since repeating them cannot help;
+- counters (:class:`ClientStats`): attempts, retries, failures, in-flight peak, latency.
+
+Only the envelope is checked (a JSON object with ``choices[0].message`` an object). What the
+model said - content, ``tool_calls`` with unreadable arguments, unknown tools - is returned
+as it came, for verification to judge.
+
+:class:`BlockingChatClient` runs one client on a private event loop thread so synchronous code
+(the synthesis role backends) can share it, and its concurrency limit, from many threads.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import random
+import threading
+import time
+from collections import Counter
+from dataclasses import dataclass, field
+from typing import Any
+
+import httpx
+
+RETRY_STATUS = frozenset({408, 429})
+
+
+class ChatRequestFailed(Exception):
+    """A chat request gave up: ``tries`` attempts made, ``reason`` the last error."""
+
+    def __init__(self, reason: str, tries: int):
+        super().__init__(f"after {tries} tr{'y' if tries == 1 else 'ies'}: {reason}")
+        self.reason = reason
+        self.tries = tries
+
+
+class _Retryable(Exception):
+    """One attempt failed in a way another attempt may not."""
+
+
+@dataclass
+class ChatResult:
+    """The first choice of a completion: the assistant message and why it ended."""
+
+    message: dict[str, Any]
+    finish_reason: str | None
+    usage: dict[str, Any] | None
+    tries: int
+
+
+@dataclass
+class ClientStats:
+    """Counters of one client (read them after the calls; updated on the client's loop)."""
+
+    calls: int = 0
+    """chat() calls started."""
+    attempts: int = 0
+    """HTTP requests sent (calls plus retries)."""
+    retries: int = 0
+    """Attempts after a failed one."""
+    successes: int = 0
+    """Calls that returned a result."""
+    failures: int = 0
+    """Calls that raised ChatRequestFailed."""
+    in_flight: int = 0
+    """Attempts under way now."""
+    in_flight_peak: int = 0
+    """Most attempts under way at once."""
+    errors: Counter = field(default_factory=Counter)
+    """Failed attempts by kind (status_500, timeout, connection, malformed_body, ...)."""
+    latencies_s: list[float] = field(default_factory=list)
+    """Seconds from start to result of each successful call (retries and backoff included)."""
+
+    def summary(self) -> dict[str, Any]:
+        lat = sorted(self.latencies_s)
+
+        def pct(q: float) -> float | None:
+            return round(lat[min(len(lat) - 1, int(q * len(lat)))], 4) if lat else None
+
+        return {
+            "calls": self.calls,
+            "attempts": self.attempts,
+            "retries": self.retries,
+            "successes": self.successes,
+            "failures": self.failures,
+            "in_flight_peak": self.in_flight_peak,
+            "errors": dict(self.errors),
+            "latency_p50_s": pct(0.5),
+            "latency_p95_s": pct(0.95),
+        }
+
+
+def _read_envelope(response: httpx.Response) -> ChatResult:
+    """The first choice of a 200 response; a body that is not a chat completion is retryable."""
+    try:
+        body = json.loads(response.content)
+    except (json.JSONDecodeError, UnicodeDecodeError) as err:
+        raise _Retryable(f"malformed_body: not JSON ({err.msg if hasattr(err, 'msg') else err})") from None
+    choices = body.get("choices") if isinstance(body, dict) else None
+    if not isinstance(choices, list) or not choices or not isinstance(choices[0], dict):
+        raise _Retryable("malformed_body: no choices")
+    message = choices[0].get("message")
+    if not isinstance(message, dict):
+        raise _Retryable("malformed_body: choices[0].message is not an object")
+    usage = body.get("usage")
+    return ChatResult(dict(message), choices[0].get("finish_reason"), usage if isinstance(usage, dict) else None, 0)
+
+
+class ChatClient:
+    """Async chat-completions client; create and use it on one event loop."""
+
+    def __init__(
+        self,
+        base_url: str,
+        model: str = "default",
+        *,
+        api_key: str | None = None,
+        max_concurrency: int = 16,
+        timeout_s: float = 60.0,
+        max_tries: int = 4,
+        backoff_base_s: float = 0.5,
+        backoff_max_s: float = 8.0,
+        seed: int = 0,
+    ):
+        if max_concurrency < 1 or max_tries < 1:
+            raise ValueError("max_concurrency and max_tries must be >= 1")
+        self.url = base_url.rstrip("/") + "/chat/completions"
+        self.model = model
+        self.max_concurrency = max_concurrency
+        self.max_tries = max_tries
+        self.backoff_base_s = backoff_base_s
+        self.backoff_max_s = backoff_max_s
+        self.timeout = httpx.Timeout(timeout_s)
+        self.stats = ClientStats()
+        self._rng = random.Random(seed)
+        self._headers = {"Authorization": f"Bearer {api_key}"} if api_key else {}
+        self._semaphore: asyncio.Semaphore | None = None
+        self._http: httpx.AsyncClient | None = None
+
+    def _ensure_open(self) -> httpx.AsyncClient:
+        if self._http is None:
+            self._semaphore = asyncio.Semaphore(self.max_concurrency)
+            limits = httpx.Limits(max_connections=self.max_concurrency, max_keepalive_connections=self.max_concurrency)
+            self._http = httpx.AsyncClient(timeout=self.timeout, limits=limits, headers=self._headers)
+        return self._http
+
+    def backoff(self, attempt: int) -> float:
+        """Seconds to wait after failed attempt ``attempt`` (1-based): full jitter over a doubling cap."""
+        cap = min(self.backoff_max_s, self.backoff_base_s * (2 ** (attempt - 1)))
+        return self._rng.uniform(0.0, cap)
+
+    async def _attempt(self, http: httpx.AsyncClient, payload: dict[str, Any]) -> ChatResult:
+        assert self._semaphore is not None
+        async with self._semaphore:
+            self.stats.attempts += 1
+            self.stats.in_flight += 1
+            self.stats.in_flight_peak = max(self.stats.in_flight_peak, self.stats.in_flight)
+            try:
+                response = await http.post(self.url, json=payload)
+            except httpx.TimeoutException:
+                raise _Retryable("timeout") from None
+            except httpx.TransportError as err:  # refused, reset, truncated body (RemoteProtocolError)
+                raise _Retryable(f"connection: {type(err).__name__}: {err}"[:300]) from None
+            finally:
+                self.stats.in_flight -= 1
+        if response.status_code >= 500 or response.status_code in RETRY_STATUS:
+            raise _Retryable(f"status_{response.status_code}: {response.text[:200]}")
+        if response.status_code != 200:
+            raise ChatRequestFailed(f"status_{response.status_code}: {response.text[:300]}", 0)
+        return _read_envelope(response)
+
+    async def chat(self, messages: list[dict[str, Any]], tools: list[dict[str, Any]] | None = None, **params: Any) -> ChatResult:
+        """One completion of ``messages`` (first choice); ``params`` go into the request body as given."""
+        http = self._ensure_open()
+        payload: dict[str, Any] = {"model": self.model, "messages": messages, **params}
+        if tools:
+            payload["tools"] = tools
+        self.stats.calls += 1
+        start = time.perf_counter()
+        for attempt in range(1, self.max_tries + 1):
+            if attempt > 1:
+                self.stats.retries += 1
+            try:
+                result = await self._attempt(http, payload)
+            except _Retryable as err:
+                reason = str(err)
+                self.stats.errors[reason.split(":", 1)[0]] += 1
+                if attempt == self.max_tries:
+                    self.stats.failures += 1
+                    raise ChatRequestFailed(reason, attempt) from None
+                await asyncio.sleep(self.backoff(attempt))
+                continue
+            except ChatRequestFailed as err:
+                self.stats.errors[err.reason.split(":", 1)[0]] += 1
+                self.stats.failures += 1
+                raise ChatRequestFailed(err.reason, attempt) from None
+            result.tries = attempt
+            self.stats.successes += 1
+            self.stats.latencies_s.append(time.perf_counter() - start)
+            return result
+        raise AssertionError("unreachable")
+
+    async def aclose(self) -> None:
+        if self._http is not None:
+            await self._http.aclose()
+            self._http = None
+
+
+class BlockingChatClient:
+    """A :class:`ChatClient` on its own event loop thread; ``chat`` blocks the calling thread only."""
+
+    def __init__(self, base_url: str, model: str = "default", **kwargs: Any):
+        self._loop = asyncio.new_event_loop()
+        self._thread = threading.Thread(target=self._loop.run_forever, name="openai-client", daemon=True)
+        self._thread.start()
+        self.client = ChatClient(base_url, model, **kwargs)
+
+    @property
+    def stats(self) -> ClientStats:
+        return self.client.stats
+
+    def chat(self, messages: list[dict[str, Any]], tools: list[dict[str, Any]] | None = None, **params: Any) -> ChatResult:
+        return asyncio.run_coroutine_threadsafe(self.client.chat(messages, tools, **params), self._loop).result()
+
+    def close(self) -> None:
+        if not self._loop.is_running():
+            return
+        asyncio.run_coroutine_threadsafe(self.client.aclose(), self._loop).result(timeout=10)
+        self._loop.call_soon_threadsafe(self._loop.stop)
+        self._thread.join(timeout=10)
+        self._loop.close()
