@@ -25,3 +25,14 @@ class ModelConfig(Section):
     """Parameter storage dtype (float32 or bfloat16)."""
     compute_dtype: str = "float32"
     """Activation/matmul dtype: bfloat16 on accelerators, float32 in CPU tests."""
+
+
+class DistributedConfig(Section):
+    """Multi-host runs: how this process joins the jax.distributed cluster (see model/distributed.py)."""
+
+    coordinator: str = ""
+    """"host:port" of process 0; empty for a single process; "auto" lets jax discover a Cloud TPU pod."""
+    num_processes: int = 1
+    """How many processes (hosts) take part."""
+    process_id: int = 0
+    """This process's rank in [0, num_processes)."""

@@ -32,6 +32,11 @@ def initialize_distributed(coordinator: str | None = None, num_processes: int | 
     return True
 
 
+def initialize_from_config(config) -> bool:
+    """:func:`initialize_distributed` from a :class:`~inftool_jax.model.config.DistributedConfig`."""
+    return initialize_distributed(config.coordinator or None, config.num_processes, config.process_id)
+
+
 def local_batch_rows(sharding: NamedSharding, global_batch: int) -> slice:
     """The contiguous slice of global batch rows this process must supply for ``sharding``."""
     shape = (global_batch,) + (1,) * (len(sharding.spec) - 1 if len(sharding.spec) else 0)

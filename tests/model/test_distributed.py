@@ -85,3 +85,10 @@ def test_two_processes_run_one_sharded_step_that_matches_one_process(tmp_path):
     assert abs(float(got["loss"]) - float(loss)) < 1e-5
     for path, g in jax.tree_util.tree_flatten_with_path(grads)[0]:
         np.testing.assert_allclose(got[jax.tree_util.keystr(path)], np.asarray(g), atol=1e-5, rtol=0)
+
+
+def test_default_distributed_config_means_a_single_process():
+    from inftool_jax.model.config import DistributedConfig
+    from inftool_jax.model.distributed import initialize_from_config
+
+    assert initialize_from_config(DistributedConfig()) is False
