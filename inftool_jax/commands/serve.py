@@ -14,6 +14,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     parser = sub.add_parser("serve", help="run a server (the simulated tools over MCP, ...)")
     verbs = parser.add_subparsers(dest="verb", metavar="VERB", required=True)
     _register_mcp(verbs)
+    _register_openai(verbs)
 
 
 def _register_mcp(verbs: argparse._SubParsersAction) -> None:
@@ -63,4 +64,52 @@ def _serve_mcp(args: argparse.Namespace) -> int:
         anyio.run(mcp_server.serve_stdio, catalog.tools, args.seed)
     else:
         mcp_server.serve_http(catalog.tools, args.seed, host=args.host, port=args.port, path=args.path)
+    return 0
+
+
+def _register_openai(verbs: argparse._SubParsersAction) -> None:
+    openai = verbs.add_parser(
+        "openai",
+        help="serve a model folder as an OpenAI-compatible chat-completions endpoint (in-JAX sampler)",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        description=(
+            "Serve a Hugging Face model folder (weights + tokenizer with a chat template) over the OpenAI\n"
+            "chat-completions protocol: POST /v1/chat/completions (messages, tools, temperature, top_p,\n"
+            "max_tokens, stop, n, seed, stream), GET /v1/models, GET /health. Replies in the Qwen\n"
+            "<tool_call> format come back as tool_calls with finish_reason \"tool_calls\". Concurrent\n"
+            "requests with the same sampling settings are batched into one generate call.\n\n"
+            "Examples:\n"
+            "  inftool serve openai --model runs/tiny-model                   # http://127.0.0.1:8000/v1\n"
+            "  inftool serve openai --model runs/tiny-model --port 8001 --max-batch 16"
+        ),
+    )
+    openai.add_argument("--model", required=True, metavar="PATH", help="Hugging Face model folder (config.json, safetensors, tokenizer)")
+    openai.add_argument("--host", default="127.0.0.1", help="bind address (default: loopback only)")
+    openai.add_argument("--port", type=int, default=8000, help="port (default: 8000)")
+    openai.add_argument("--max-batch", type=int, default=8, metavar="N", help="most prompts per generate call (default: 8)")
+    openai.add_argument("--max-tokens-limit", type=int, default=2048, metavar="N", help="largest max_tokens a request may ask for (default: 2048)")
+    openai.add_argument("--served-name", default=None, metavar="NAME", help="model id reported by /v1/models (default: the folder name)")
+    openai.add_argument("--dtype", default="float32", choices=("float32", "bfloat16"), help="compute dtype (default: float32)")
+    openai.set_defaults(func=_serve_openai)
+
+
+def _serve_openai(args: argparse.Namespace) -> int:
+    import sys
+
+    from inftool_jax.errors import InputError
+
+    if not 0 <= args.port <= 65535:
+        raise InputError("<command line>", "--port", f"{args.port} is not a TCP port (0-65535)")
+    if args.max_batch < 1:
+        raise InputError("<command line>", "--max-batch", f"must be >= 1 (got {args.max_batch})")
+    if args.max_tokens_limit < 1:
+        raise InputError("<command line>", "--max-tokens-limit", f"must be >= 1 (got {args.max_tokens_limit})")
+
+    import uvicorn
+
+    from inftool_jax.serve.openai_server import build_app, load_engine
+
+    engine = load_engine(args.model, max_batch=args.max_batch, dtype=args.dtype, model_name=args.served_name, max_tokens_limit=args.max_tokens_limit)
+    print(f"inftool: OpenAI-compatible server for {engine.model_name} on http://{args.host}:{args.port}/v1", file=sys.stderr, flush=True)
+    uvicorn.run(build_app(engine), host=args.host, port=args.port, log_level="warning", access_log=False)
     return 0
