@@ -37,14 +37,23 @@ def fingerprint_text(episode: dict[str, Any]) -> str:
     return " ".join(parts)
 
 
+_MIX = np.uint64(0x9E3779B1)
+
+
 def shingles(text: str, n: int = 3) -> np.ndarray:
-    """CRC32 hashes of the word ``n``-grams of ``text`` (the words themselves when shorter)."""
-    words = text.split()
-    if len(words) < n:
-        grams = [" ".join(words)] if words else [""]
-    else:
-        grams = [" ".join(words[i : i + n]) for i in range(len(words) - n + 1)]
-    return np.unique(np.fromiter((zlib.crc32(g.encode()) for g in grams), dtype=np.uint64, count=len(grams)))
+    """Hashes of the word ``n``-grams of ``text`` (the words themselves when shorter).
+
+    Words are CRC32-hashed once and combined per n-gram with a polynomial
+    mix in numpy, so the cost is one hash per word, not per n-gram.
+    """
+    words = text.split() or [""]
+    h = np.fromiter((zlib.crc32(w.encode()) for w in words), dtype=np.uint64, count=len(words))
+    if len(h) < n:
+        return np.unique(h)
+    grams = h[: len(h) - n + 1].copy()
+    for k in range(1, n):
+        grams = grams * _MIX + h[k : len(h) - n + 1 + k]  # wraps mod 2^64: still a fixed, process-independent hash
+    return np.unique(grams)
 
 
 class MinHashLSH:

@@ -35,6 +35,7 @@ _MONTH_RE = "|".join(sorted(_MONTH_INDEX, key=len, reverse=True))
 _ISO_RE = re.compile(r"\b(\d{4}) (\d{2}) (\d{2})\b")
 _MDY_RE = re.compile(rf"\b({_MONTH_RE}) (\d{{1,2}}) (\d{{4}})\b")
 _DMY_RE = re.compile(rf"\b(\d{{1,2}}) ({_MONTH_RE}) (\d{{4}})\b")
+_YEAR_RE = re.compile(r"\b\d{4}\b")
 _TIME_RE = re.compile(r"\b([01]?\d|2[0-3]):([0-5]\d)\b")
 _NON_ALNUM = re.compile(r"[^0-9a-z]+")
 
@@ -55,6 +56,8 @@ def date_mentions(text: str, norm: str | None = None) -> set[str]:
     """ISO dates written anywhere in ``text`` in any of :data:`DATE_STYLES` (``norm``: its normalised form)."""
     norm = normalized(text) if norm is None else norm
     found: set[str] = set()
+    if _YEAR_RE.search(norm) is None:  # every date form has a four-digit year: skip the costly scans
+        return found
     for y, m, d in _ISO_RE.findall(norm):
         iso = _safe_date(int(y), int(m), int(d))
         if iso:
