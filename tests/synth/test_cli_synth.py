@@ -54,10 +54,10 @@ def test_bad_override_value_is_blamed_on_the_command_line(tmp_path, capsys):
     assert "<command line>" in capsys.readouterr().err
 
 
-def test_example_config_loads_and_names_its_specs():
+def test_cpu_tiny_config_loads_and_names_its_specs():
     from inftool_jax.synth.settings import load_synth_settings
 
-    s = load_synth_settings(str(ROOT / "configs" / "synth_example.yaml"))
+    s = load_synth_settings(str(ROOT / "configs" / "cpu_tiny.yaml"))
     assert s.synth.num_episodes == 3000 and s.spec_paths[0] == ROOT / "configs" / "specs"
 
 
