@@ -52,6 +52,7 @@ def make_mesh(config: MeshConfig, devices: list | None = None, source: str = "<c
     if int(np.prod(list(sizes.values()))) != len(devices):
         raise InputError(source, "mesh", f"axes {sizes} need {int(np.prod(list(sizes.values())))} devices, have {len(devices)}")
     shape = tuple(sizes[a] for a in AXES)
+    # Auto axes: shardings are given at jit boundaries and propagated by the compiler inside.
     return jax.make_mesh(shape, AXES, devices=devices, axis_types=(jax.sharding.AxisType.Auto,) * 3)
 
 

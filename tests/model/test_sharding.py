@@ -87,6 +87,11 @@ def test_load_pretrained_with_a_mesh_places_each_tensor_in_its_sharding(tmp_path
     for x, spec, ref in zip(jax.tree.leaves(nnx.state(loaded, nnx.Param)), jax.tree.leaves(want, is_leaf=lambda s: isinstance(s, P)), jax.tree.leaves(nnx.state(model, nnx.Param))):
         assert x.sharding.spec == spec
         np.testing.assert_array_equal(np.asarray(x), np.asarray(ref))
+    # and a sharded model saves back to the same tensors
+    save_pretrained(loaded, tmp_path / "back", progress=False)
+    again = load_pretrained(tmp_path / "back", progress=False)
+    for x, ref in zip(jax.tree.leaves(nnx.state(again, nnx.Param)), jax.tree.leaves(nnx.state(model, nnx.Param))):
+        np.testing.assert_array_equal(np.asarray(x), np.asarray(ref))
 
 
 def test_create_model_gives_the_same_values_with_and_without_a_mesh():
