@@ -1,0 +1,35 @@
+"""SFT objective: next-token cross-entropy on assistant tokens only (pure, jittable)."""
+
+from __future__ import annotations
+
+import jax
+import jax.numpy as jnp
+
+
+def masked_next_token_loss(logits: jax.Array, input_ids: jax.Array, loss_mask: jax.Array) -> tuple[jax.Array, jax.Array, jax.Array]:
+    """``(loss_sum, target_count, correct_count)`` of predicting ``input_ids[:, t+1]`` from ``logits[:, t]``.
+
+    A position counts when the *target* token has ``loss_mask == 1`` (an assistant
+    token). Log-softmax in float32. Divide ``loss_sum`` by ``target_count`` for the mean.
+    """
+    logits = logits[:, :-1].astype(jnp.float32)
+    targets = input_ids[:, 1:]
+    mask = loss_mask[:, 1:].astype(jnp.float32)
+    log_z = jax.nn.logsumexp(logits, axis=-1)
+    target_logit = jnp.take_along_axis(logits, targets[..., None], axis=-1)[..., 0]
+    nll = log_z - target_logit
+    correct = (jnp.argmax(logits, axis=-1) == targets).astype(jnp.float32)
+    return jnp.sum(nll * mask), jnp.sum(mask), jnp.sum(correct * mask)
+
+
+def sft_loss(model, batch: dict[str, jax.Array], rng: jax.Array) -> tuple[jax.Array, jax.Array, dict[str, jax.Array]]:
+    """The step-machinery loss (``loss_fn(model, batch, rng)``): summed assistant-token NLL over the target count.
+
+    ``batch`` holds ``input_ids``, ``attention_mask`` and ``loss_mask`` ``[B, T]``.
+    ``aux["correct_tokens"]`` counts targets the argmax predicts (a count, so it sums
+    across micro-batches; divide by ``weight`` for token accuracy).
+    """
+    del rng  # SFT is deterministic (no dropout in these models)
+    logits = model(batch["input_ids"], batch["attention_mask"])
+    loss_sum, count, correct = masked_next_token_loss(logits, batch["input_ids"], batch["loss_mask"])
+    return loss_sum, count, {"correct_tokens": correct}
