@@ -15,6 +15,8 @@ from inftool_jax.tools.json_pointer import join
 from inftool_jax.tools.spec import ToolSpec
 
 TYPE_MAP = {"dict": "object", "float": "number", "tuple": "array"}
+# BFCL's own schema keyword (``"optional": true`` on a few parameters): not a typo.
+BFCL_KEYWORDS = frozenset({"optional"})
 _SUBSCHEMA_VALUES = ("items", "additionalProperties", "not")
 _SUBSCHEMA_LISTS = ("anyOf", "oneOf", "allOf", "prefixItems")
 
@@ -30,7 +32,7 @@ def ingest_bfcl(doc: Any, source: str, domain: str) -> list[ToolSpec]:
         for fn, fn_pointer in functions:
             if isinstance(fn, dict):
                 fn = {k: (bfcl_to_json_schema(v) if k in ("parameters", "response") else v) for k, v in fn.items()}
-            specs.append(function_to_spec(fn, fn_pointer, source, domain, "bfcl"))
+            specs.append(function_to_spec(fn, fn_pointer, source, domain, "bfcl", extra_keywords=BFCL_KEYWORDS))
     return specs
 
 

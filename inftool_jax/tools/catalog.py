@@ -105,6 +105,8 @@ def load_catalog(paths: list[str | Path]) -> Catalog:
                  for e in report if e.kind == "renamed"]
     for tool in tools:
         warnings += tool_warnings(tool)
+    # A shared definition used by several tools gives the same note once per tool: report it once.
+    warnings = list(dict.fromkeys(warnings))
     return Catalog(tools=tools, files=[str(f) for f in files], merge_report=report, warnings=warnings)
 
 

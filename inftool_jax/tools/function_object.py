@@ -17,9 +17,13 @@ from inftool_jax.tools.spec import ToolSpec
 
 
 def function_to_spec(
-    fn: Any, pointer: str, source: str, domain: str, fmt: str, *, schema_keys=("parameters",), response_keys=("response",)
+    fn: Any, pointer: str, source: str, domain: str, fmt: str, *, schema_keys=("parameters",), response_keys=("response",),
+    extra_keywords: frozenset[str] = frozenset(),
 ) -> ToolSpec:
-    """The ToolSpec for function object ``fn`` found at ``pointer`` in ``source``."""
+    """The ToolSpec for function object ``fn`` found at ``pointer`` in ``source``.
+
+    ``extra_keywords``: schema keywords of this format that are not JSON Schema but not typos either.
+    """
     if not isinstance(fn, dict):
         raise InputError(source, pointer, f"a tool must be an object, got {type(fn).__name__}")
     notes: list[str] = []
@@ -32,13 +36,13 @@ def function_to_spec(
         parameters: dict[str, Any] = {"type": "object", "properties": {}, "required": []}
     else:
         here = join(pointer, params_key)
-        ctx = SchemaContext(source, fn[params_key], root_pointer=here, notes=notes)
+        ctx = SchemaContext(source, fn[params_key], root_pointer=here, notes=notes, extra_keywords=extra_keywords)
         parameters = normalize_parameters(fn[params_key], ctx, here)
     response = None
     response_key = next((k for k in response_keys if k in fn), None)
     if response_key is not None:
         here = join(pointer, response_key)
-        ctx = SchemaContext(source, fn[response_key], root_pointer=here, notes=notes)
+        ctx = SchemaContext(source, fn[response_key], root_pointer=here, notes=notes, extra_keywords=extra_keywords)
         response = normalize_response(fn[response_key], ctx, here)
     return ToolSpec(
         name=name,

@@ -31,6 +31,23 @@ _SCHEMA_VALUES = (
 _SCHEMA_LISTS = ("anyOf", "oneOf", "allOf", "prefixItems")
 # Definitions are inlined where they are used, so the containers are dropped.
 _DEFINITION_KEYS = ("$defs", "definitions")
+# Every keyword of JSON Schema 2020-12 (all vocabularies) plus the draft 4-7 ones
+# still in use, and OpenAPI's schema-object additions. Anything else in a schema is
+# most likely a typo (a YAML flow mapping split at a comma turns the tail of a
+# description into a key with a null value), so it is reported, not silently kept.
+JSON_SCHEMA_KEYWORDS = frozenset({
+    "$schema", "$id", "$ref", "$anchor", "$dynamicRef", "$dynamicAnchor", "$vocabulary", "$comment", "$defs",
+    "$recursiveRef", "$recursiveAnchor", "id", "definitions",
+    "prefixItems", "items", "additionalItems", "contains", "additionalProperties", "properties", "patternProperties",
+    "dependentSchemas", "dependencies", "propertyNames", "if", "then", "else", "allOf", "anyOf", "oneOf", "not",
+    "unevaluatedItems", "unevaluatedProperties",
+    "type", "enum", "const", "multipleOf", "maximum", "exclusiveMaximum", "minimum", "exclusiveMinimum",
+    "maxLength", "minLength", "pattern", "maxItems", "minItems", "uniqueItems", "maxContains", "minContains",
+    "maxProperties", "minProperties", "required", "dependentRequired",
+    "format", "contentEncoding", "contentMediaType", "contentSchema",
+    "title", "description", "default", "deprecated", "readOnly", "writeOnly", "examples",
+})
+OPENAPI_SCHEMA_KEYWORDS = frozenset({"nullable", "example", "discriminator", "xml", "externalDocs"})
 
 
 @dataclasses.dataclass
@@ -44,6 +61,8 @@ class SchemaContext:
     notes: list[str] = dataclasses.field(default_factory=list)
     stack: tuple[str, ...] = ()
     checked: set[str] = dataclasses.field(default_factory=set)
+    extra_keywords: frozenset[str] = frozenset()
+    """Format-specific schema keywords that are not typos (BFCL docs' ``optional``)."""
 
 
 def normalize_parameters(schema: Any, ctx: SchemaContext, pointer: str) -> dict[str, Any]:
@@ -120,6 +139,8 @@ def normalize_schema(node: Any, ctx: SchemaContext, pointer: str) -> Any:
         elif key in _DEFINITION_KEYS:
             continue
         else:
+            if not _known_keyword(key, ctx):
+                ctx.notes.append(f"{here}: unknown JSON Schema keyword {key!r} (value {_short(value)}); a typo or an unquoted comma?")
             out[key] = copy.deepcopy(value)
     _exclusive_bounds(out)
     _collapse_nullable_type(out)
@@ -244,6 +265,17 @@ def _prune_required(out: dict[str, Any], ctx: SchemaContext, pointer: str) -> No
     if missing:
         out["required"] = [name for name in required if name in properties]
         ctx.notes.append(f"{pointer}/required: dropped {missing}: not among the properties")
+
+
+def _known_keyword(key: Any, ctx: SchemaContext) -> bool:
+    if not isinstance(key, str):
+        return False
+    return key in JSON_SCHEMA_KEYWORDS or key in OPENAPI_SCHEMA_KEYWORDS or key.startswith("x-") or key in ctx.extra_keywords
+
+
+def _short(value: Any) -> str:
+    text = repr(value)
+    return text if len(text) <= 60 else text[:57] + "..."
 
 
 def _kind(value: Any) -> str:

@@ -96,3 +96,62 @@ def test_hidden_folders_inside_a_spec_folder_are_skipped(write_spec, tmp_path):
     write_spec("ok.json", [fn("weather", CITY)])
     write_spec(".cache/broken.json", "{")
     assert [t.name for t in load_catalog([tmp_path]).tools] == ["weather"]
+
+
+TYPO_OPENAPI = """\
+openapi: 3.0.3
+info: {title: T, version: "1"}
+paths:
+  /bookings:
+    post:
+      operationId: book
+      requestBody:
+        required: true
+        content:
+          application/json:
+            schema:
+              type: object
+              properties:
+                passport_number: {type: string, description: Passport number, needed for international flights.}
+                seat: {type: string, nullable: true, example: 12A, readOnly: false, x-internal: yes, description: Seat.}
+      responses:
+        "201":
+          description: Done.
+          content:
+            application/json:
+              schema:
+                type: object
+                discriminator: {propertyName: kind}
+                xml: {name: booking}
+                externalDocs: {url: "https://example.com"}
+                properties:
+                  booking_id: {type: string, deprecated: false, writeOnly: false, colour: red}
+"""
+
+
+def test_unknown_schema_keywords_are_warned_with_file_and_pointer_but_openapi_and_x_keywords_are_not(write_spec):
+    path = write_spec("typo.openapi.yaml", TYPO_OPENAPI)
+    warnings = [w for w in load_catalog([path]).warnings if "unknown JSON Schema keyword" in w]
+    body = "/paths/~1bookings/post/requestBody/content/application~1json/schema"
+    assert warnings == [
+        f"{path}: {body}/properties/passport_number/needed for international flights.: "
+        "unknown JSON Schema keyword 'needed for international flights.' (value None); a typo or an unquoted comma?",
+        f"{path}: /paths/~1bookings/post/responses/201/content/application~1json/schema/properties/booking_id/colour: "
+        "unknown JSON Schema keyword 'colour' (value 'red'); a typo or an unquoted comma?",
+    ]
+
+
+def test_an_unknown_keyword_in_a_shared_definition_is_warned_once(write_spec):
+    money = {"type": "object", "properties": {"amount": {"type": "number", "descripton": "Typo."}}}
+    doc = {"name": "f", "description": "F.", "parameters": {"type": "object", "$defs": {"Money": money},
+           "properties": {"a": {"$ref": "#/$defs/Money"}, "b": {"$ref": "#/$defs/Money"}}}}
+    path = write_spec("shared.json", [doc])
+    warnings = [w for w in load_catalog([path]).warnings if "unknown JSON Schema keyword" in w]
+    assert warnings == [f"{path}: /0/parameters/$defs/Money/properties/amount/descripton: unknown JSON Schema keyword 'descripton' (value 'Typo.'); a typo or an unquoted comma?"]
+
+
+def test_bfcl_optional_keyword_is_not_a_typo(write_spec):
+    doc = [{"name": "f", "description": "F.", "parameters": {"type": "dict", "properties": {
+        "a": {"type": "string", "description": "A.", "optional": True}}}}]
+    path = write_spec("w.bfcl.json", doc)
+    assert load_catalog([path]).warnings == []

@@ -59,3 +59,12 @@ def test_help_does_not_import_jax():
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
     assert "inftool specs inspect configs/specs" in result.stdout
     assert result.stdout.strip().endswith("False")
+
+
+def test_inspect_shows_unknown_schema_keyword_warnings(write_spec, capsys):
+    path = write_spec("typo.json", [{"name": "f", "description": "F.", "parameters": {"type": "object", "properties": {
+        "a": {"type": "string", "description": "A", "needed later.": None}}}}])
+    assert main(["specs", "inspect", str(path)]) == 0
+    out = capsys.readouterr().out
+    assert "Warnings (1)" in out
+    assert f"{path}: /0/parameters/properties/a/needed later.: unknown JSON Schema keyword 'needed later.'" in out
