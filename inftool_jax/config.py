@@ -15,7 +15,7 @@ from pydantic import PrivateAttr, ValidationError
 
 from inftool_jax.config_base import Section
 from inftool_jax.errors import InputError
-from inftool_jax.model.config import MeshConfig, ModelConfig
+from inftool_jax.model.config import DistributedConfig, MeshConfig, ModelConfig
 from inftool_jax.model.tiny_model import TinyModelConfig
 from inftool_jax.rl.grpo_config import GRPOConfig
 from inftool_jax.rl.reward_config import RewardConfig
@@ -35,6 +35,8 @@ class Config(Section):
     """API spec files or folders (relative to the config file) that form the tool catalog."""
     mesh: MeshConfig = MeshConfig()
     """Device mesh for training and inference."""
+    distributed: DistributedConfig = DistributedConfig()
+    """Multi-host set-up (jax.distributed); off for a single process."""
     model: ModelConfig = ModelConfig()
     """The policy model."""
     tiny_model: TinyModelConfig = TinyModelConfig()
