@@ -1,0 +1,118 @@
+"""``inftool train --stage grpo``: GRPO on synthesized episodes from files on disk, resumable.
+
+``run_grpo(config, model_dir, data_dir, out_dir, resume)`` loads the policy
+(HF folder) sharded on the config's mesh, the episodes in ``data_dir`` and the
+spec catalog (the tool world), then runs ``train.max_steps`` GRPO steps
+(0: one pass over the tasks). Task order is a seeded permutation per epoch and
+the rollout key of step ``s`` is ``fold_in(key(seed), s)``, so a run resumed
+from its last checkpoint continues exactly as if never stopped. OUT_DIR ends
+up holding the final model as an HF folder (loadable by ``--model`` anywhere),
+``checkpoints/`` (orbax), ``metrics.jsonl`` and ``tensorboard/``.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from inftool_jax.errors import InputError
+from inftool_jax.rl.grpo_stage_config import GRPOStageConfig
+from inftool_jax.rl.reward_config import RewardConfig
+from inftool_jax.train.config import TrainConfig
+
+
+def sections(config: Any) -> tuple[GRPOStageConfig, TrainConfig, RewardConfig]:
+    """The config's grpo / train / reward sections (defaults where the composed config has none yet)."""
+    grpo = getattr(config, "grpo", None) or GRPOStageConfig()
+    if not isinstance(grpo, GRPOStageConfig):
+        grpo = GRPOStageConfig.model_validate(grpo.model_dump())
+    train = getattr(config, "train", None) or TrainConfig()
+    reward = getattr(config, "reward", None) or RewardConfig()
+    return grpo, train, reward
+
+
+def load_tasks(data_dir: str | Path, env: Any, grpo: GRPOStageConfig) -> list[Any]:
+    """Every task of every episode in ``data_dir`` (optionally only some categories), in file order."""
+    from inftool_jax.rollout.episode_rollout import agentic_tasks, single_turn_tasks
+    from inftool_jax.synth.dataset import read_episodes, shard_paths
+
+    folder = Path(data_dir)
+    if not folder.is_dir() or not shard_paths(folder):
+        raise InputError(str(folder), "", "no episodes-*.jsonl shards in the data folder")
+    make = agentic_tasks if grpo.rollout == "agentic" else single_turn_tasks
+    tasks = []
+    for i, episode in enumerate(read_episodes(folder)):
+        if grpo.categories and (episode.get("meta") or {}).get("category") not in grpo.categories:
+            continue
+        source = f"{folder}/episode {episode.get('id', i)}"
+        env.check_episode(episode, source)
+        tasks.extend(make(episode, source))
+    if not tasks:
+        raise InputError(str(folder), "grpo.categories", "no tasks to train on (no episodes, or none in grpo.categories)")
+    return tasks
+
+
+def task_order(num_tasks: int, step: int, per_step: int, seed: int) -> list[int]:
+    """Indices of the tasks of GRPO step ``step``: consecutive slices of one seeded permutation per epoch."""
+    out = []
+    for j in range(step * per_step, (step + 1) * per_step):
+        epoch, pos = divmod(j, num_tasks)
+        out.append(int(np.random.default_rng([seed, epoch]).permutation(num_tasks)[pos]))
+    return out
+
+
+def run_grpo(config: Any, model_dir: str | Path, data_dir: str | Path, out_dir: str | Path, resume: bool = False,
+             progress: bool = True) -> dict[str, Any]:
+    """Train with GRPO; returns the last step's metrics (see the module docstring)."""
+    import jax
+    from tqdm import tqdm
+
+    from inftool_jax.model.pretrained import load_pretrained, save_pretrained
+    from inftool_jax.model.sharding import make_mesh
+    from inftool_jax.model.tokenizer import load_tokenizer
+    from inftool_jax.rl.grpo_trainer import GRPOTrainer
+    from inftool_jax.rollout.episode_rollout import EpisodeRollouts
+    from inftool_jax.rollout.tool_env import ToolEnvironment
+    from inftool_jax.tools.catalog import load_catalog
+    from inftool_jax.train.metrics import measure_peak_flops
+
+    grpo, train, reward = sections(config)
+    seed = train.seed if train.seed >= 0 else int(getattr(config, "seed", 0))
+    out = Path(out_dir)
+    if out.exists() and (out / "checkpoints").exists() and any((out / "checkpoints").iterdir()) and not resume:
+        raise InputError(str(out), "", "holds a run already; pass --resume to continue it or choose another --out")
+    mesh = make_mesh(config.mesh)
+    tokenizer = load_tokenizer(model_dir)
+    model = load_pretrained(model_dir, dtype=config.model.compute_dtype, param_dtype=config.model.param_dtype, mesh=mesh,
+                            progress=False)
+    env = ToolEnvironment(load_catalog([config.resolve(s) for s in config.specs]).tools)
+    tasks = load_tasks(data_dir, env, grpo)
+    total = train.max_steps or max(1, train.epochs * len(tasks) // grpo.prompts_per_step)
+    rollouts = EpisodeRollouts(tokenizer, env, reward.call_format, grpo.max_turns, max_prompt_tokens=train.max_length)
+    trainer = GRPOTrainer(model, tokenizer, rollouts, mesh, grpo, train, reward, total, seed, out)
+    if resume:
+        trainer.trainer.resume()
+    peak = train.peak_flops or measure_peak_flops()
+    base_key = jax.random.PRNGKey(seed)
+    last: dict[str, Any] = {}
+    bar = tqdm(total=total, initial=trainer.grpo_step, desc="grpo", disable=not progress, file=sys.stderr, dynamic_ncols=True)
+    try:
+        while trainer.grpo_step < total:
+            s = trainer.grpo_step
+            batch_tasks = [tasks[i] for i in task_order(len(tasks), s, grpo.prompts_per_step, seed)]
+            last = trainer.step(batch_tasks, jax.random.fold_in(base_key, s), peak)
+            done = trainer.grpo_step >= total
+            bar.update(1)
+            bar.set_postfix(reward=f"{last['reward_mean']:.3f}", tok_s=f"{last['tokens_per_second']:.0f}", refresh=False)
+            if trainer.grpo_step % train.log_every == 0 or done:
+                trainer.trainer.log_window(last)
+            if (train.checkpoint_every and trainer.grpo_step % train.checkpoint_every == 0) or done:
+                trainer.trainer.save({"grpo_step": trainer.grpo_step})
+    finally:
+        bar.close()
+    save_pretrained(trainer.policy(), out, tokenizer_dir=model_dir, progress=False)
+    trainer.trainer.close()
+    return last

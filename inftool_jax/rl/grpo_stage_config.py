@@ -1,0 +1,31 @@
+"""The ``grpo:`` section of the experiment config: the GRPO objective plus how rollouts are made."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import Field
+
+from inftool_jax.rl.grpo_config import GRPOConfig
+
+
+class GRPOStageConfig(GRPOConfig):
+    """GRPO training stage: objective (inherited), rollouts and step sizes."""
+
+    prompts_per_step: int = Field(4, gt=0)
+    """B: tasks (prompts) per step; each is sampled group_size times, so a step trains on B x G sequences."""
+    rollout: Literal["single", "agentic"] = "single"
+    """single: one assistant turn per ground-truth turn, with the true prefix; agentic: whole user turns, the policy's calls executed by the simulator and results appended until it answers or max_turns."""
+    max_turns: int = Field(4, gt=0)
+    """Agentic rollouts: most assistant turns per task."""
+    temperature: float = Field(1.0, gt=0)
+    """Sampling temperature of rollouts."""
+    top_p: float = Field(1.0, gt=0, le=1)
+    """Nucleus sampling of rollouts (1 = off)."""
+    top_k: int = Field(0, ge=0)
+    """Top-k sampling of rollouts (0 = off)."""
+    updates_per_rollout: int = Field(1, gt=0)
+    """Optimiser updates per rollout batch (the batch is split into this many mini-batches). With 1 the update is exactly
+    on-policy and the old log-probs are the current ones (stop-gradient); above 1 they are recomputed once before the first update."""
+    categories: list[str] = []
+    """Train only on episodes of these categories (empty: all)."""
