@@ -197,11 +197,15 @@ class Trainer:
                 bar.update(1)
                 bar.set_postfix(loss=f"{out['loss']:.4f}", refresh=False)
                 done = self.step_count >= self.total_steps
-                extra = evaluate() if evaluate is not None and eval_every and (self.step_count % eval_every == 0 or done) else None
-                if self.step_count % cfg.log_every == 0 or done or extra:
-                    last = self.log_window(extra)
+                if self.step_count % cfg.log_every == 0 or done:
+                    last = self.log_window()
                     if "tokens_per_s" in last:
                         bar.set_postfix(loss=f"{last['loss']:.4f}", tok_s=f"{last['tokens_per_s']:.0f}", refresh=False)
+                if evaluate is not None and eval_every and (self.step_count % eval_every == 0 or done):
+                    scores = evaluate()
+                    self.logger.log(self.step_count, scores)
+                    last = {**last, **scores}
+                    self._window_start = time.perf_counter()  # evaluation time is not training throughput
                 if (cfg.checkpoint_every and self.step_count % cfg.checkpoint_every == 0) or done:
                     self.save({"loader": loader.position()})
         finally:

@@ -1,0 +1,16 @@
+"""The ``sft:`` section: what the SFT stage does besides the shared ``train:`` settings (no jax import here)."""
+
+from __future__ import annotations
+
+from pydantic import Field
+
+from inftool_jax.config_base import Section
+
+
+class SFTConfig(Section):
+    """Cold-start supervised fine-tuning on the assistant turns of synthesized episodes."""
+
+    heldout_episodes: int = Field(64, ge=0)
+    """Episodes set aside (chosen by the seed) to measure held-out assistant-token loss; never trained on."""
+    eval_every: int = Field(0, ge=0)
+    """Measure the held-out loss every this many steps (it is always measured before and after training); 0: only then."""

@@ -1,0 +1,166 @@
+"""SFT orchestration: tokenized episodes → bucketed batches → the shared Trainer → an HF folder.
+
+``OUT_DIR`` after a run::
+
+    config.json, model*.safetensors, generation_config.json, tokenizer files   the final model (HF layout)
+    checkpoints/<step>/            orbax TrainState + loader position (resume with --resume)
+    checkpoints/model_config.json  the architecture, so a checkpoint exports on its own (`inftool export`)
+    checkpoints/tokenizer/         the tokenizer files, for the same reason
+    metrics.jsonl, tensorboard/    loss, held-out loss, token accuracy, grad norm, lr, tokens/s, MFU
+    train_summary.json             initial and final held-out loss, steps, throughput
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from inftool_jax.errors import InputError
+from inftool_jax.sft.config import SFTConfig
+from inftool_jax.train.config import TrainConfig
+
+CHECKPOINTS = "checkpoints"
+MODEL_CONFIG = "model_config.json"
+TOKENIZER = "tokenizer"
+
+
+def prepare_out_dir(out_dir: Path, resume: bool, force: bool) -> None:
+    """Refuse to mix runs: a non-empty OUT_DIR needs --resume (continue it) or --force (replace it)."""
+    if out_dir.exists() and not out_dir.is_dir():
+        raise InputError(str(out_dir), "", "the output path exists and is not a folder")
+    if out_dir.is_dir() and any(out_dir.iterdir()):
+        if force:
+            shutil.rmtree(out_dir)
+        elif not resume:
+            raise InputError(str(out_dir), "", "output folder exists and is not empty (pass --resume to continue it or --force to replace it)")
+    out_dir.mkdir(parents=True, exist_ok=True)
+
+
+def write_export_info(out_dir: Path, model, model_dir: Path) -> None:
+    """Keep the architecture and tokenizer next to the checkpoints so they export without the source folder."""
+    from inftool_jax.model.hf_checkpoint import copy_tokenizer_files
+
+    folder = out_dir / CHECKPOINTS
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / MODEL_CONFIG).write_text(json.dumps(model.hf_config, indent=2, sort_keys=True) + "\n", encoding="utf-8")
+    (folder / TOKENIZER).mkdir(exist_ok=True)
+    copy_tokenizer_files(model_dir, folder / TOKENIZER)
+
+
+def heldout_evaluator(trainer, data, rows: int, pad_id: int, bucket_multiple: int):
+    """A function returning ``{"heldout_loss", "heldout_token_accuracy"}`` of the current params on ``data``."""
+    import jax
+
+    from inftool_jax.sft.loss_fn import masked_next_token_loss
+    from inftool_jax.train.data import collate, global_batch
+
+    if len(data) == 0:
+        return None
+    order = np.argsort(data.lengths(), kind="stable")  # similar lengths together: less padding
+    batches = []
+    for start in range(0, len(order), rows):
+        idx = order[start : start + rows]
+        batch = collate(data, idx, bucket_multiple, pad_id)
+        if len(idx) < rows:  # pad with empty rows so every batch splits over the mesh
+            batch = {k: np.concatenate([v, np.zeros((rows - len(idx), v.shape[1]), v.dtype)]) for k, v in batch.items()}
+            batch["attention_mask"][len(idx):, 0] = 1  # a fully masked row would attend to nothing
+        batches.append(batch)
+
+    @jax.jit
+    def sums(params, batch):
+        model = trainer.model_def.merge(params)
+        return masked_next_token_loss(model(batch["input_ids"], batch["attention_mask"]), batch["input_ids"], batch["loss_mask"])
+
+    def evaluate() -> dict[str, float]:
+        total = np.zeros(3)
+        for batch in batches:
+            total += np.asarray(jax.device_get(sums(trainer.state.params, global_batch(batch, trainer.mesh))), np.float64)
+        return {"heldout_loss": float(total[0] / total[1]), "heldout_token_accuracy": float(total[2] / total[1])}
+
+    return evaluate
+
+
+def run_sft(
+    config: Any,
+    model_dir: str | Path,
+    data_dir: str | Path,
+    out_dir: str | Path,
+    resume: bool = False,
+    *,
+    train: TrainConfig | None = None,
+    sft: SFTConfig | None = None,
+    force: bool = False,
+    progress: bool = True,
+) -> dict[str, Any]:
+    """Fine-tune ``model_dir`` on the episodes in ``data_dir``; writes OUT_DIR (see the module docstring).
+
+    ``config`` is the experiment config (mesh, model dtypes, seed); ``train`` / ``sft`` default to
+    its ``train`` / ``sft`` sections. Returns the summary also written to ``train_summary.json``.
+    """
+    import jax
+
+    from inftool_jax.model.pretrained import load_pretrained, save_pretrained
+    from inftool_jax.model.sharding import make_mesh
+    from inftool_jax.model.tokenizer import load_tokenizer
+    from inftool_jax.sft.loss_fn import sft_loss
+    from inftool_jax.train.data import BatchLoader, heldout_split, tokenize_folder
+    from inftool_jax.train.loop import Trainer, check_batch_layout
+
+    train = train or getattr(config, "train", None) or TrainConfig()
+    sft = sft or getattr(config, "sft", None) or SFTConfig()
+    model_dir, out_dir = Path(model_dir), Path(out_dir)
+    seed = train.seed if train.seed >= 0 else int(config.seed)
+    mesh = make_mesh(config.mesh)
+    check_batch_layout(train, mesh)
+    tokenizer = load_tokenizer(model_dir)
+    data = tokenize_folder(data_dir, tokenizer, train.max_length, train.overlong, progress=progress)
+    train_idx, held_idx = heldout_split(len(data), sft.heldout_episodes, seed)
+    train_data, held_data = data.subset(train_idx), data.subset(held_idx)
+    pad_id = tokenizer.pad_token_id if tokenizer.pad_token_id is not None else 0
+    loader = BatchLoader(train_data, train.batch_size, seed, train.bucket_multiple, train.bucket_window, pad_id)
+    total_steps = train.max_steps or train.epochs * loader.batches_per_epoch
+
+    prepare_out_dir(out_dir, resume, force)
+    model = load_pretrained(model_dir, dtype=config.model.compute_dtype, param_dtype=config.model.param_dtype, mesh=mesh, progress=progress)
+    if jax.process_index() == 0:
+        write_export_info(out_dir, model, model_dir)
+    trainer = Trainer(train, model, sft_loss, mesh, out_dir, total_steps=total_steps, seed=seed, progress=progress)
+    del model  # the trainer holds the (donated) parameters from here on
+    try:
+        extra = trainer.resume() if resume else None
+        if extra is not None:
+            loader.restore(extra["loader"])
+        evaluate = heldout_evaluator(trainer, held_data, train.batch_size // train.micro_batches, pad_id, train.bucket_multiple)
+        initial = None
+        if evaluate is not None and trainer.step_count == 0:
+            initial = evaluate()
+            trainer.logger.log(0, initial)
+        last = trainer.fit(loader, evaluate, sft.eval_every or total_steps)
+        final_model = trainer.model()
+        # Every process calls it: a multi-host save gathers across processes, process 0 writes.
+        save_pretrained(final_model, out_dir, dtype=config.model.param_dtype, tokenizer_dir=model_dir, progress=progress)
+    finally:
+        trainer.close()
+    summary = {
+        "stage": "sft",
+        "steps": trainer.step_count,
+        "train_episodes": len(train_data),
+        "heldout_episodes": len(held_data),
+        "dropped_overlong": data.dropped_overlong,
+        "dropped_no_target": data.dropped_no_target,
+        "initial_heldout_loss": initial["heldout_loss"] if initial else None,
+        "final_heldout_loss": last.get("heldout_loss"),
+        "final_heldout_token_accuracy": last.get("heldout_token_accuracy"),
+        "final_train_loss": last.get("loss"),
+        "tokens_per_s": last.get("tokens_per_s"),
+        "mfu": last.get("mfu"),
+        "model_dir": str(model_dir.resolve()),
+        "data_dir": str(Path(data_dir).resolve()),
+    }
+    if jax.process_index() == 0:
+        (out_dir / "train_summary.json").write_text(json.dumps(summary, indent=2) + "\n", encoding="utf-8")
+    return summary
