@@ -80,3 +80,69 @@ def score_rollouts(rollouts: Sequence[Rollout], reward_config: RewardConfig) -> 
     out["categories"] = {c: summary(np.asarray(ix)) for c, ix in sorted(by_cat.items())}
     out["rows"] = rows
     return out
+
+
+def heldout_tasks(data_dir: Any, env: Any, limit: int | None = None) -> list[Any]:
+    """Single-turn tasks of the held-out episodes in ``data_dir`` (the first ``limit`` episodes when given)."""
+    from pathlib import Path
+
+    from inftool_jax.errors import InputError
+    from inftool_jax.rollout.episode_rollout import single_turn_tasks
+    from inftool_jax.synth.dataset import read_episodes, shard_paths
+
+    folder = Path(data_dir)
+    if not folder.is_dir() or not shard_paths(folder):
+        raise InputError(str(folder), "", "no episodes-*.jsonl shards in the held-out data folder")
+    tasks = []
+    for i, episode in enumerate(read_episodes(folder)):
+        if limit is not None and i >= limit:
+            break
+        source = f"{folder}/episode {episode.get('id', i)}"
+        env.check_episode(episode, source)
+        tasks.extend(single_turn_tasks(episode, source))
+    return tasks
+
+
+def evaluate_policy(model: Any, tokenizer: Any, tasks: Sequence[Any], env: Any, reward_config: RewardConfig,
+                    mesh: Any = None, max_new_tokens: int = 256, batch_size: int = 32, progress: bool = False) -> dict[str, Any]:
+    """Greedy single-turn rollouts of ``tasks`` with the in-JAX sampler, scored by :func:`score_rollouts`."""
+    from tqdm import tqdm
+
+    from inftool_jax.rollout.episode_rollout import EpisodeRollouts
+    from inftool_jax.rollout.policy_generate import sampler_generate_fn
+    from inftool_jax.rollout.sampler import Sampler
+    from inftool_jax.rollout.sampling_config import SamplingConfig
+
+    generate = sampler_generate_fn(Sampler(model, tokenizer, mesh), SamplingConfig(max_new_tokens=max_new_tokens, temperature=0.0), 0)
+    runner = EpisodeRollouts(tokenizer, env, reward_config.call_format)
+    # Similar prompt lengths together: fewer prompt buckets, less padding.
+    order = sorted(range(len(tasks)), key=lambda i: len(runner.prompt_tokens(tasks[i])))
+    done: dict[int, Rollout] = {}
+    for start in tqdm(range(0, len(order), batch_size), desc="eval", disable=not progress, leave=False):
+        chunk = order[start : start + batch_size]
+        for i, r in zip(chunk, runner.run_single([tasks[i] for i in chunk], generate)):
+            done[i] = r
+    return score_rollouts([done[i] for i in range(len(tasks))], reward_config)
+
+
+def run_synthetic_eval(config: Any, model_dir: Any, data_dir: Any, out_path: Any, limit: int | None = None,
+                       max_new_tokens: int = 256, progress: bool = True) -> dict[str, Any]:
+    """``inftool eval synthetic``: load, evaluate, write RESULT.json + report.md + PNG next to it."""
+    from inftool_jax.evaluate.synthetic_report import write_report
+    from inftool_jax.model.pretrained import load_pretrained
+    from inftool_jax.model.sharding import make_mesh
+    from inftool_jax.model.tokenizer import load_tokenizer
+    from inftool_jax.rollout.tool_env import ToolEnvironment
+    from inftool_jax.tools.catalog import load_catalog
+
+    reward_config = getattr(config, "reward", None) or RewardConfig()
+    mesh = make_mesh(config.mesh)
+    tokenizer = load_tokenizer(model_dir)
+    model = load_pretrained(model_dir, dtype=config.model.compute_dtype, param_dtype=config.model.param_dtype, mesh=mesh, progress=False)
+    env = ToolEnvironment(load_catalog([config.resolve(s) for s in config.specs]).tools)
+    tasks = heldout_tasks(data_dir, env, limit)
+    result = evaluate_policy(model, tokenizer, tasks, env, reward_config, mesh, max_new_tokens, progress=progress)
+    result["model"] = str(model_dir)
+    result["data"] = str(data_dir)
+    write_report(result, out_path)
+    return result
