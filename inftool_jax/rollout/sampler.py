@@ -178,6 +178,12 @@ def _decode(graphdef, state, carry: _Carry, params: _Params, until) -> _Carry:
     return jax.lax.while_loop(cond, body, carry)
 
 
+@partial(jax.jit, donate_argnames=("carry",))
+def _mark_done(carry: _Carry, stopped: jax.Array) -> _Carry:
+    """Finish rows the host found a stop string in (their tokens past it are dropped on the host)."""
+    return carry.replace(done=carry.done | stopped)
+
+
 class Sampler:
     """Generate completions from a :class:`~inftool_jax.model.decoder.CausalLM`.
 
@@ -261,8 +267,10 @@ class Sampler:
         return NamedSharding(self.mesh, P(("data", "fsdp"), None, heads, None))
 
     def _put(self, x: np.ndarray) -> jax.Array:
+        # Always committed: jit keys its cache on committed-ness, and carries that came back from
+        # a call with committed inputs are committed, so mixing would recompile mid-generation.
         if self.mesh is None:
-            return jnp.asarray(x)
+            return jax.device_put(x, jax.devices()[0])
         spec = P(("data", "fsdp"), *([None] * (x.ndim - 1)))
         return jax.device_put(x, NamedSharding(self.mesh, spec))
 
@@ -382,7 +390,7 @@ class Sampler:
                         cut[row] = hit
                         stopped[row] = True
                 if not np.array_equal(stopped, done):
-                    carry = carry.replace(done=jax.device_put(stopped, carry.done.sharding))
+                    carry = _mark_done(carry, self._put(stopped))
                 if stopped[:n].all():
                     break
             if step >= max_new:
@@ -392,7 +400,7 @@ class Sampler:
             new_step = int(carry.step)
             bar.update(new_step - step)
             step = new_step
-            if bool(jnp.all(carry.done)) and not matcher:
+            if not matcher and np.asarray(carry.done).all():
                 break
         bar.close()
         return carry

@@ -94,7 +94,7 @@ def test_greedy_equals_transformers_greedy_generate_for_prompts_of_different_len
             assert len(want) == MAX_NEW and greedy.finish_reasons[row] == "length"
         assert greedy.tokens[row, : greedy.lengths[row]].tolist() == want
     assert greedy.tokens.shape == (len(LENGTHS), MAX_NEW)
-    assert stopped < len(LENGTHS)  # max_new_tokens really was what ended some rows
+    assert 0 < stopped < len(LENGTHS)  # both the eos id from config.json and max_new_tokens ended rows
 
 
 def test_output_past_the_end_is_padding_with_mask_zero(greedy):
