@@ -13,7 +13,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from inftool_jax.rl.reward_config import RewardConfig
-from inftool_jax.rl.reward_encode import arrays_dict, encode_batch
+from inftool_jax.rl.reward_encode import FALLBACK, encode_batch
 from inftool_jax.rl.reward_kernel import make_reward_kernel
 from inftool_jax.rl.reward_reference import score_reference
 from inftool_jax.rl.reward_target import Attempt, RewardTarget
@@ -46,21 +46,23 @@ class GatedReward:
     def score(self, attempts: list[Attempt], targets: list[RewardTarget]) -> RewardBatch:
         if len(attempts) != len(targets):
             raise ValueError(f"{len(attempts)} attempts for {len(targets)} targets")
-        a_arr, t_arr, encoded = encode_batch(attempts, targets, self.config)
+        if len(attempts) % self.group_size:
+            raise ValueError(f"{len(attempts)} completions do not split into groups of {self.group_size}")
+        batch = encode_batch(attempts, targets, self.config, self.group_size)
+        encoded, a_arr, L = batch.encoded, batch.attempts, batch.layout
         n = len(attempts)
-        fb_reward = np.zeros(n, np.float32)
-        fb_first = np.zeros(n, np.int32)
+        fb_reward = np.zeros(len(a_arr), np.float32)
         for i in np.flatnonzero(~encoded):
             outcome = score_reference(attempts[i], targets[i], self.config)
             fb_reward[i] = outcome.reward
-            fb_first[i] = outcome.first_failed
-        fallback = {"use": ~encoded, "reward": fb_reward, "first_failed": fb_first}
-        out = self._kernel(arrays_dict(a_arr), arrays_dict(t_arr), fallback)
+            a_arr[i, L.FLAGS] |= FALLBACK
+            a_arr[i, L.FB_FIRST] = outcome.first_failed
+        out = self._kernel(a_arr, batch.targets, fb_reward)
         return RewardBatch(
-            np.asarray(out["reward"]),
-            np.asarray(out["passed"]),
-            np.asarray(out["first_failed"]),
-            np.asarray(out["advantages"]),
+            np.asarray(out["reward"])[:n],
+            np.asarray(out["passed"])[:n],
+            np.asarray(out["first_failed"])[:n],
+            np.asarray(out["advantages"])[:n],
             ~encoded,
         )
 

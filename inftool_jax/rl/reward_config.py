@@ -32,20 +32,21 @@ class RewardConfig(Section):
     expected; execution: calls whose outcome matches under the best matching (+1 for the final state when scored) / their count)."""
     clarify_needs_question: bool = True
     """A clarification turn passes the decision gate only if the text (no call) contains a '?'."""
-    max_calls: int = 5
-    """Kernel limit on calls per completion and per ground truth; the argument gate enumerates all max_calls! matchings (5 -> 120)."""
-    max_params: int = 8
-    """Kernel limit on distinct parameter names across one ground truth's expected calls.
-    Anything over a limit is scored by the reference instead (same result)."""
+    max_calls: int = 8
+    """Kernel limit on calls per completion and per ground truth (1..12); the argument gate's exact matching costs 2**max_calls
+    bitmask operations per completion (Hall's theorem over subsets of made calls)."""
+    max_params: int = 16
+    """Kernel limit on distinct parameter names of one function across one ground truth's expected calls (1..30: slots are bits).
+    Anything over a limit, or not representable exactly, is scored by the reference instead (same result)."""
 
     @model_validator(mode="after")
     def _check(self) -> "RewardConfig":
         if min(self.weights()) < 0:
             raise ValueError("reward weights must be >= 0")
-        if not 1 <= self.max_calls <= 7:
-            raise ValueError("max_calls must be in 1..7 (the kernel enumerates max_calls! matchings)")
-        if self.max_params < 1:
-            raise ValueError("max_params must be >= 1")
+        if not 1 <= self.max_calls <= 12:
+            raise ValueError("max_calls must be in 1..12 (the kernel's matching visits 2**max_calls subsets)")
+        if not 1 <= self.max_params <= 30:
+            raise ValueError("max_params must be in 1..30 (parameter slots are bits of an int32)")
         return self
 
     def weights(self) -> tuple[float, ...]:

@@ -1,40 +1,48 @@
-"""Parsed calls and ground truth as fixed-size integer arrays for the reward kernel.
+"""Parsed calls and ground truth as two packed int32 matrices for the reward kernel.
 
 Names and execution outputs become small integer ids, interned per batch (a
 perfect hash: equal ids iff equal canonical forms, so no collision can make
-the kernel differ from the reference). Argument values become, per argument,
-a bitmask of the expected calls that accept that canonical value at that
-parameter (looked up in a per-target dict), so the kernel does no value search. Values are canonicalised here with the argument check's rules so
-that the kernel only compares ids:
+the kernel differ from the reference).
+
+Parameters are laid out by *slot*: per ground truth and function name, the
+distinct parameter names of that function's expected calls are numbered (at
+most ``max_params``), and every made call of that name puts each argument in
+the slot of its name. Made and expected calls of different names never pass
+the argument check, so slots only need to agree within one name. Per made
+call the kernel then reads bitmasks over slots: ``given``, ``strict`` (the
+value has the schema's type, items included), ``loose`` (only the outer type
+is right, which passes when the expected call also accepts ``""``: BFCL then
+skips the item check) and, per expected call ``j``, ``accept[j]``: the slots
+whose canonical value expected call ``j`` accepts. An argument whose name is
+in no expected call of that name clears the call's ``call_ok`` flag.
+
+Values are canonicalised with the argument check's rules, and the lookup of
+a canonical value among the acceptable ones is a dict lookup per target
+(memoised per target and slot: the G samples of a prompt repeat values):
 
 - strings (``string`` / ``any``): BFCL-standardised text;
 - arrays / tuples: the list with its top-level strings standardised; the
   acceptable ``""`` reads as the empty list, as BFCL reads it;
-- numbers and booleans: the Python value itself, so ids are equal exactly
+- numbers and booleans: the Python value itself, so keys are equal exactly
   when Python's ``==`` is (``1 == 1.0 == True``), as BFCL's ``in`` compares;
-  an int given for a float is converted first.
-
-Type checks that do not depend on the expected call are done here too
-(``strict``: the value has the schema's type, items included; ``loose``: only
-the outer type is right, which passes when the expected call also accepts
-``""`` - BFCL then skips the item check).
-
-Parameters are laid out by *slot*: each ground truth numbers the distinct
-parameter names of its expected calls (at most ``max_params``), and every
-made call puts each argument in the slot of its name, so the kernel compares
-slot with slot instead of searching keys. An argument whose name is in no
-expected call is unexpected for every expected call: it clears the call's
-``call_ok`` flag.
+  an int given for a float is converted first;
+- dicts (``dict`` parameters and the items of lists of dicts): BFCL's dict
+  check per acceptable dict - no unknown key, every key whose options lack
+  ``""`` present, each value's canonical key (strings standardised, one level,
+  as BFCL does) among that key's options; lists of dicts item by item, same
+  length, in order.
 
 Whatever cannot be encoded exactly raises :class:`Unencodable` and that
-completion is scored by the reference instead: more calls / parameters /
-distinct parameters than the limits, ``dict`` parameters and lists of dicts, BFCL's
-"variable" case (acceptable values of another type than the schema's), NaN.
+completion is scored by the reference instead: more calls / parameters than
+the limits, BFCL's "variable" case (acceptable values of another type than
+the schema's), untyped parameters, malformed dict options, NaN, values of
+types JSON does not produce.
 """
 
 from __future__ import annotations
 
 import math
+import weakref
 from dataclasses import dataclass
 from typing import Any
 
@@ -47,6 +55,28 @@ from inftool_jax.rl.reward_target import PY_TYPES, Attempt, RewardTarget
 DECISION_CODES = {"call": 0, "no_call": 1, "clarify": 2}
 MISSING = -1  # model side: absent / never seen in the ground truth
 PAD = -2  # ground-truth side padding; never equal to a model id
+PAD_MADE = -3  # model side padding of names: never equal to anything on the ground-truth side
+
+FORMAT_OK, ASKS, FALLBACK = 1, 2, 4  # bits of the attempt FLAGS column
+SCORE_EXEC, STATE_SCORED = 1, 2  # bits of the target EXEC column
+
+
+class Layout:
+    """Column offsets of the packed matrices for ``C`` calls (attempt: ``[N, width_a]``, target: ``[U, width_t]``)."""
+
+    def __init__(self, max_calls: int) -> None:
+        C = self.C = max_calls
+        # attempt side: scalars, then C per-call columns each, then accept[i, j] i-major
+        self.TARGET, self.FLAGS, self.N, self.STATE, self.FB_FIRST = range(5)
+        base = 5
+        self.NAME, self.CALL_OK, self.GIVEN, self.STRICT, self.LOOSE, self.RESULT = (base + k * C for k in range(6))
+        self.ACCEPT = base + 6 * C
+        self.width_a = self.ACCEPT + C * C
+        # target side
+        self.DECISION, self.TN, self.EXEC, self.TSTATE = range(4)
+        base = 4
+        self.TNAME, self.WANTED, self.NEED, self.LENIENT, self.TRESULT = (base + k * C for k in range(5))
+        self.width_t = base + 5 * C
 
 
 def answer_type(options: list[Any]) -> type | None:
@@ -79,286 +109,394 @@ def eq_key(value: Any) -> Any:
     raise Unencodable(f"value of type {t.__name__}")
 
 
+def std_key(value: Any) -> Any:
+    """BFCL's ``_std`` then :func:`eq_key`: strings standardised (not inside containers), the rest by ``==``."""
+    return standardize(value) if type(value) is str else eq_key(value)
+
+
 def _std_items(items: Any) -> Any:
-    return ("l", *(standardize(x) if type(x) is str else eq_key(x) for x in items))
+    return ("l", *map(std_key, items))
 
 
-class Interner:
-    """Per-batch ids: the ground truth is interned first; model values only look ids up."""
+class DictOption:
+    """One acceptable dict (BFCL ``dict_checker``): known keys, keys that must be present, canonical options per key."""
 
-    def __init__(self) -> None:
-        self.names: dict[Any, int] = {}
-        self.keys: dict[Any, int] = {}
-        self.outputs: dict[Any, int] = {}
+    __slots__ = ("options", "required")
 
-    @staticmethod
-    def add(table: dict[Any, int], item: Any) -> int:
-        return table.setdefault(item, len(table))
+    def __init__(self, option: dict) -> None:
+        self.options: dict[Any, frozenset] = {}
+        required = []
+        for key, opts in option.items():
+            if type(opts) is not list:
+                raise Unencodable("dict option whose acceptable values are not a list")
+            self.options[key] = frozenset(map(std_key, opts))
+            if "" not in opts:
+                required.append(key)
+        self.required = tuple(required)
 
-
-@dataclass
-class TargetArrays:
-    """Ground truth side, ``[U, ...]`` (one row per distinct target; S = max_params slots)."""
-
-    decision: np.ndarray  # [U] int32, DECISION_CODES
-    n: np.ndarray  # [U] int32 expected calls
-    name: np.ndarray  # [U, C]
-    present: np.ndarray  # [U, C, S] bool: the expected call has this parameter
-    optional: np.ndarray  # [U, C, S] bool: "" among the acceptable values
-    lenient: np.ndarray  # [U, C, S] bool: a non-list acceptable value (array item types unchecked)
-    result: np.ndarray  # [U, C]
-    score_exec: np.ndarray  # [U] bool
-    state_scored: np.ndarray  # [U] bool
-    state: np.ndarray  # [U]
+    def accepts(self, value: dict) -> bool:
+        """``value`` is a dict; exact BFCL verdict against this one option."""
+        options = self.options
+        for key, val in value.items():
+            allowed = options.get(key)
+            if allowed is None or std_key(val) not in allowed:
+                return False
+        return all(k in value for k in self.required)
 
 
-@dataclass
-class AttemptArrays:
-    """Model side, ``[N, ...]``."""
-
-    target: np.ndarray  # [N] row of TargetArrays
-    format_ok: np.ndarray  # [N] bool
-    asks: np.ndarray  # [N] bool: the prose contains a question mark
-    n: np.ndarray  # [N] calls made
-    name: np.ndarray  # [N, C]
-    call_ok: np.ndarray  # [N, C] bool: required parameters present and no parameter unknown to the ground truth
-    present: np.ndarray  # [N, C, S] bool
-    accept: np.ndarray  # [N, C, S] int32 bitmask: bit j set when expected call j accepts this value at this slot
-    strict: np.ndarray  # [N, C, S] bool
-    loose: np.ndarray  # [N, C, S] bool
-    result: np.ndarray  # [N, C]
-    state: np.ndarray  # [N]
+MEMO_LIMIT = 4096
+"""Canonical values remembered per target parameter (G samples and later batches repeat them); bounded."""
 
 
-def arrays_dict(arrays: TargetArrays | AttemptArrays) -> dict[str, np.ndarray]:
-    """The fields as a dict of arrays, without copying (``dataclasses.asdict`` deep-copies)."""
-    return dict(vars(arrays))
+class SlotRule:
+    """How one parameter of one function is encoded for one target: its slot and what each expected call accepts.
 
-
-def _empty_targets(u: int, c: int, s: int) -> TargetArrays:
-    i32 = np.int32
-    return TargetArrays(
-        np.zeros(u, i32), np.zeros(u, i32), np.full((u, c), PAD, i32), np.zeros((u, c, s), bool),
-        np.zeros((u, c, s), bool), np.zeros((u, c, s), bool), np.full((u, c), PAD, i32), np.zeros(u, bool), np.zeros(u, bool), np.full(u, PAD, i32),
-    )
-
-
-def _empty_attempts(n: int, c: int, s: int) -> AttemptArrays:
-    i32 = np.int32
-    return AttemptArrays(
-        np.zeros(n, i32), np.zeros(n, bool), np.zeros(n, bool), np.zeros(n, i32), np.full((n, c), MISSING, i32),
-        np.zeros((n, c), bool), np.zeros((n, c, s), bool), np.zeros((n, c, s), i32),
-        np.zeros((n, c, s), bool), np.zeros((n, c, s), bool), np.full((n, c), MISSING, i32), np.full(n, MISSING, i32),
-    )
-
-
-def _option_keys(options: list[Any], type_name: str | None, item_type_name: str | None) -> tuple[list[Any], bool]:
-    """Canonical keys of the acceptable values, and whether array item types go unchecked."""
-    if type_name is None:
-        raise Unencodable("parameter without a usable type (compared by value only)")
-    expected = PY_TYPES[type_name]
-    if expected is dict:
-        raise Unencodable("dict parameter")
-    atype = answer_type(options)
-    # int options for a float parameter make BFCL's "variable" case, but ints are turned into floats
-    # before the type check, so it judges exactly like the plain case: encodable
-    if atype not in (None, expected) and not (expected is float and atype is int):
-        raise Unencodable("BFCL variable: acceptable values of another type than the schema's")
-    if expected is list:
-        if item_type_name is None or PY_TYPES[item_type_name] is dict:
-            raise Unencodable("array without item type, or a list of dicts")
-        item = PY_TYPES[item_type_name]
-        if any(type(o) not in (list, str) for o in options):
-            raise Unencodable("array option that is neither a list nor a string (the checker rejects it)")
-        lists = [o for o in options if type(o) is list]
-        if any(answer_type(o) not in (None, item) for o in lists):
-            raise Unencodable("BFCL variable inside an array")
-        # a string option reads as the list of its characters, "" as the empty list (BFCL)
-        return [_std_items(o) for o in options], len(lists) < len(options)
-    if expected is str:
-        return [standardize(o) for o in options if type(o) is str], False
-    return [eq_key(o) for o in options], False
-
-
-def encode_target(row: int, target: RewardTarget, out: TargetArrays, ids: Interner, config: RewardConfig) -> dict[str, tuple[int, dict]]:
-    """Fill row ``row`` of ``out`` with ``target``; raises Unencodable past the limits.
-
-    Returns, per parameter name, its slot and a dict from canonical value to
-    the bitmask of expected calls that accept that value there.
+    ``encode(value)`` gives ``(slot_bit, strict, loose, accept bits over expected calls)``. Where BFCL's
+    verdict for some expected call depends on more than the slot's shared type flags (its "variable" case
+    for scalars, list options whose item type differs from the schema's), the rule is *per call*: strict is
+    True and the accept bits carry each expected call's full verdict, type check included.
     """
+
+    __slots__ = ("slot_bit", "type_name", "py_type", "item_type", "accepts", "dict_options", "list_dict_options",
+                 "variable", "item_alts", "items_per_call", "memo")
+
+    def __init__(self, slot_bit: int, type_name: str, item_type_name: str | None) -> None:
+        self.slot_bit = slot_bit
+        self.type_name = type_name
+        self.py_type = PY_TYPES[type_name]
+        self.item_type = PY_TYPES[item_type_name] if item_type_name else None
+        self.accepts: dict[Any, int] = {}  # canonical value -> bits of expected calls accepting it (scalars, strings, lists)
+        self.dict_options: list = []  # [(bit of j, [DictOption, ...])]
+        self.list_dict_options: list = []  # [(bit of j, [[DictOption, ...] per acceptable list])]
+        self.variable: list = []  # [(bit of j, BFCL answer type, frozenset of eq_keys)]: j's options have another type
+        self.item_alts: list = []  # arrays: [(bit of j, lenient, [allowed item types per list option])]
+        self.items_per_call = False  # some list option's items have another type than the schema's
+        self.memo: dict = {}
+
+    def encode(self, value: Any) -> tuple[int, bool, bool, int]:
+        """Encode one made value (memoised for hashable values); raises Unencodable."""
+        try:
+            key = (type(value), value)
+            hit = self.memo.get(key)
+        except TypeError:  # lists and dicts: computed each time
+            return (self.slot_bit, *self._encode(value))
+        if hit is None:
+            hit = (self.slot_bit, *self._encode(value))
+            if len(self.memo) < MEMO_LIMIT:
+                self.memo[key] = hit
+        return hit
+
+    def _encode(self, value: Any) -> tuple[bool, bool, int]:
+        tname = self.type_name
+        if tname == "float" and type(value) is int:
+            try:
+                value = float(value)
+            except OverflowError:
+                raise Unencodable("int too large for a float") from None
+        elif tname == "tuple" and type(value) is tuple:
+            value = list(value)
+        vt, py = type(value), self.py_type
+        if self.variable:
+            bits = self.accepts.get(eq_key(value) if py is not str else standardize(value), 0) if vt is py else 0
+            key = None
+            for bit, answer, keys in self.variable:
+                if vt is py or vt is answer:
+                    if key is None:
+                        key = eq_key(value)
+                    if key in keys:
+                        bits |= bit
+            return True, False, bits
+        if vt is not py:
+            return False, False, 0
+        if py is str:
+            return True, False, self.accepts.get(standardize(value), 0)
+        if py is dict:
+            bits = 0
+            for bit, options in self.dict_options:
+                if any(o.accepts(value) for o in options):
+                    bits |= bit
+            return True, False, bits
+        if py is list:
+            item = self.item_type
+            strict = all(type(x) is item for x in value)
+            if item is dict:
+                bits = 0
+                for bit, lists in self.list_dict_options:
+                    for opts in lists:
+                        if len(opts) == len(value) and all(type(v) is dict and o.accepts(v) for v, o in zip(value, opts)):
+                            bits |= bit
+                            break
+                return strict, not strict, bits
+            bits = self.accepts.get(_std_items(value), 0)
+            if not self.items_per_call:
+                return strict, not strict, bits
+            types = set(map(type, value))
+            exact = 0
+            for bit, lenient, allowed in self.item_alts:
+                if bits & bit and (lenient or any(types <= a for a in allowed)):
+                    exact |= bit
+            return True, False, exact
+        return True, False, self.accepts.get(eq_key(value), 0)
+
+    def add_options(self, bit: int, options: list[Any]) -> bool:
+        """Register expected call ``bit``'s acceptable values; returns whether array item types go unchecked for it."""
+        if type(options) is not list:
+            raise Unencodable("acceptable values are not a list")
+        expected = self.py_type
+        atype = answer_type(options)
+        accepts = self.accepts
+        # int options for a float parameter make BFCL's "variable" case, but ints are turned into floats
+        # before the type check, so it judges exactly like the plain case
+        if atype not in (None, expected) and not (expected is float and atype is int):
+            if expected in (list, dict):
+                raise Unencodable("BFCL variable: acceptable values of another type than the array/dict schema's")
+            # BFCL: the value needs the schema's or the answer's type, then plain == among the options
+            self.variable.append((bit, atype, frozenset(map(eq_key, options))))
+            return False
+        if expected is dict:
+            # "" is skipped and other non-dicts never match (BFCL's dict_checker)
+            self.dict_options.append((bit, [DictOption(o) for o in options if type(o) is dict]))
+            return False
+        if expected is list:
+            item = self.item_type
+            if item is None:
+                raise Unencodable("array without item type")
+            lists = [o for o in options if type(o) is list]
+            lenient = len(lists) < len(options)
+            if item is dict:
+                if any(type(o) is not list and o != "" for o in options) or any(type(x) is not dict for o in lists for x in o):
+                    raise Unencodable("list-of-dict option that is neither a list of dicts nor ''")
+                # "" reads as a list of length 0: it accepts the empty list
+                self.list_dict_options.append((bit, [[DictOption(x) for x in o] for o in lists] + ([[]] if "" in options else [])))
+                return lenient
+            if any(type(o) not in (list, str) for o in options):
+                raise Unencodable("array option that is neither a list nor a string (the checker rejects it)")
+            # BFCL's nested check also admits items of each list option's own first item type
+            allowed = [frozenset((item, answer_type(o))) - {None} for o in lists]
+            self.item_alts.append((bit, lenient, allowed))
+            if any(a != {item} for a in allowed):
+                self.items_per_call = True
+            # a string option reads as the list of its characters, "" as the empty list (BFCL)
+            for o in options:
+                k = _std_items(o)
+                accepts[k] = accepts.get(k, 0) | bit
+            return lenient
+        keys = [standardize(o) for o in options if type(o) is str] if expected is str else [eq_key(o) for o in options]
+        for k in keys:
+            accepts[k] = accepts.get(k, 0) | bit
+        return False
+
+
+class TargetCode:
+    """One target, encoded independently of any batch: its packed row (ids local to the target), and per
+    function name the rules of its parameters. Cached on the target object (weakly), like the checker's
+    own per-target preparation, so later batches and the G samples of a prompt reuse it."""
+
+    __slots__ = ("packed", "rules", "required", "names", "outputs", "__weakref__")
+
+    def __init__(self, packed: list[int], rules: dict, required: dict, names: dict, outputs: dict) -> None:
+        self.packed, self.rules, self.required, self.names, self.outputs = packed, rules, required, names, outputs
+
+
+_CODES: "weakref.WeakKeyDictionary[RewardTarget, dict]" = weakref.WeakKeyDictionary()
+
+
+def encode_target(target: RewardTarget, L: Layout, config: RewardConfig) -> TargetCode:
+    """One target's code; raises Unencodable past the limits or outside what the kernel represents."""
     C, S = config.max_calls, config.max_params
     if len(target.calls) > C:
         raise Unencodable("too many expected calls")
-    slots: dict[str, tuple[int, dict]] = {}
-    out.decision[row] = DECISION_CODES[target.decision]
-    out.n[row] = len(target.calls)
+    out = [0] * L.width_t
+    out[L.DECISION] = DECISION_CODES[target.decision]
+    out[L.TN] = len(target.calls)
+    out[L.TSTATE] = PAD
+    for k in range(C):
+        out[L.TNAME + k] = out[L.TRESULT + k] = PAD
+    names: dict[str, int] = {}
+    outputs: dict[str, int] = {}
+    rules: dict[str, dict[str, SlotRule]] = {}
     for j, call in enumerate(target.calls):
         schema = target.functions[call.name]
-        out.name[row, j] = ids.add(ids.names, call.name)
+        out[L.TNAME + j] = names.setdefault(call.name, len(names))
+        frules = rules.setdefault(call.name, {})
+        wanted = need = lenient = 0
         for param, options in call.arguments.items():
-            s, accepts = slots.setdefault(param, (len(slots), {}))
-            if s >= S:
-                raise Unencodable("too many distinct parameters")
-            keys, lenient = _option_keys(options, schema.types.get(param), schema.item_types.get(param))
-            for k in keys:
-                accepts[k] = accepts.get(k, 0) | (1 << j)
-            out.present[row, j, s] = True
-            out.optional[row, j, s] = "" in options
-            out.lenient[row, j, s] = lenient
+            rule = frules.get(param)
+            if rule is None:
+                if len(frules) >= S:
+                    raise Unencodable("too many distinct parameters")
+                type_name = schema.types.get(param)
+                if type_name is None:
+                    raise Unencodable("parameter without a usable type (compared by value only)")
+                rule = frules[param] = SlotRule(1 << len(frules), type_name, schema.item_types.get(param))
+            if rule.add_options(1 << j, options):
+                lenient |= rule.slot_bit
+            wanted |= rule.slot_bit
+            if "" not in options:
+                need |= rule.slot_bit
+        out[L.WANTED + j], out[L.NEED + j], out[L.LENIENT + j] = wanted, need, lenient
     if target.results is not None:
-        out.score_exec[row] = True
+        out[L.EXEC] |= SCORE_EXEC
         for j, r in enumerate(target.results):
-            out.result[row, j] = ids.add(ids.outputs, r)
+            out[L.TRESULT + j] = outputs.setdefault(r, len(outputs))
         if target.state is not None:
-            out.state_scored[row] = True
-            out.state[row] = ids.add(ids.outputs, target.state)
-    return slots
+            out[L.EXEC] |= STATE_SCORED
+            out[L.TSTATE] = outputs.setdefault(target.state, len(outputs))
+    required = {name: target.functions[name].required for name in rules}
+    return TargetCode(out, rules, required, names, outputs)
 
 
-class _AttemptRows:
-    """Per-call and per-argument entries collected as flat tuples, written to the arrays in one go
-    (numpy item writes are slow), plus a per-batch memo of standardised strings."""
-
-    def __init__(self) -> None:
-        self.calls: list[tuple[int, int, int, bool]] = []  # (row, call, name id, call_ok)
-        self.args: list[tuple[int, int, int, int, bool, bool]] = []  # (row, call, slot, accept bits, strict, loose)
-        self.results: list[tuple[int, int, int]] = []  # (row, call, output id)
-        self.std: dict[str, str] = {}
-
-    def mark(self) -> tuple[int, int, int]:
-        return len(self.calls), len(self.args), len(self.results)
-
-    def rollback(self, mark: tuple[int, int, int]) -> None:
-        del self.calls[mark[0] :], self.args[mark[1] :], self.results[mark[2] :]
-
-    def write(self, out: AttemptArrays) -> None:
-        if self.calls:
-            rows, cols, names, oks = zip(*self.calls)
-            out.name[rows, cols] = names
-            out.call_ok[rows, cols] = oks
-        if self.args:
-            rows, cols, slots, accepts, stricts, looses = zip(*self.args)
-            out.present[rows, cols, slots] = True
-            out.accept[rows, cols, slots] = accepts
-            out.strict[rows, cols, slots] = stricts
-            out.loose[rows, cols, slots] = looses
-        if self.results:
-            rows, cols, res = zip(*self.results)
-            out.result[rows, cols] = res
+def target_code(target: RewardTarget, L: Layout, config: RewardConfig, cache: bool = True) -> TargetCode | str:
+    """The target's code, or why it cannot be encoded; cached per target and limits when ``cache``."""
+    limits = (config.max_calls, config.max_params)
+    if cache:
+        try:
+            return _CODES[target][limits]
+        except KeyError:
+            pass
+    try:
+        code: TargetCode | str = encode_target(target, L, config)
+    except Unencodable as err:
+        code = f"target: {err}"
+    if cache:
+        _CODES.setdefault(target, {})[limits] = code
+    return code
 
 
-def encode_attempt(row: int, attempt: Attempt, target: RewardTarget, slots: dict[str, tuple[int, dict]], rows: _AttemptRows,
-                   out: AttemptArrays, ids: Interner, config: RewardConfig) -> None:
-    """Encode one completion (its target already interned, with ``slots``); raises Unencodable past the limits."""
+def encode_attempt(attempt: Attempt, code: TargetCode, C: int, base: int, calls_out: list, args_out: list) -> tuple[int, int, int]:
+    """Encode one completion against its target's code: appends per-call and per-argument entries and
+    returns the row's (flags, calls made, state id); raises Unencodable past the limits."""
     parsed = attempt.parsed
-    out.format_ok[row] = parsed.ok
-    out.asks[row] = "?" in parsed.content
+    flags = (FORMAT_OK if parsed.ok else 0) | (ASKS if "?" in parsed.content else 0)
     if not parsed.ok:
-        return
+        return flags, 0, MISSING
     calls = parsed.calls
-    if len(calls) > config.max_calls:
+    if len(calls) > C:
         raise Unencodable("too many calls made")
-    out.n[row] = len(calls)
-    names, std_memo = ids.names, rows.std
-    functions = target.functions
-    add_arg, add_call = rows.args.append, rows.calls.append
+    names, outputs, all_rules, all_required = code.names, code.outputs, code.rules, code.required
+    results = attempt.results
+    n_results = len(results)
+    add_call, add_arg = calls_out.extend, args_out.extend
     for i, call in enumerate(calls):
+        r = results[i] if i < n_results else None
+        result = MISSING if r is None else outputs.get(r, MISSING)
+        name = call.name
+        frules = all_rules.get(name)
+        if frules is None:  # no expected call has this name: every pair fails on the name
+            add_call((base + i, MISSING, 0, result))
+            continue
         args = call.arguments
-        schema = functions.get(call.name)
-        ok = schema is not None and all(p in args for p in schema.required)
-        types = schema.types if schema is not None else {}
+        ok = True
+        for p in all_required[name]:
+            if p not in args:
+                ok = False
+                break
         for param, value in args.items():
-            slot = slots.get(param)
-            if slot is None:
-                ok = False  # in no expected call: unexpected whichever call it is matched with
+            rule = frules.get(param)
+            if rule is None:
+                ok = False  # in no expected call of this name: unexpected whichever one it is matched with
                 continue
-            s, accepts = slot
-            type_name = types.get(param)
-            if type_name is None or type_name == "dict":
-                add_arg((row, i, s, 0, False, False))
-                continue
-            if type_name == "float" and type(value) is int:
-                try:
-                    value = float(value)
-                except OverflowError:
-                    raise Unencodable("int too large for a float") from None
-            elif type_name == "tuple" and type(value) is tuple:
-                value = list(value)
-            expected = PY_TYPES[type_name]
-            if type(value) is not expected:
-                add_arg((row, i, s, 0, False, False))
-            elif expected is str:
-                key = std_memo.get(value)
-                if key is None:
-                    key = std_memo[value] = standardize(value)
-                add_arg((row, i, s, accepts.get(key, 0), True, False))
-            elif expected is list:
-                item_name = schema.item_types.get(param)
-                if item_name is None or item_name == "dict":
-                    add_arg((row, i, s, 0, False, False))
-                    continue
-                item = PY_TYPES[item_name]
-                strict = all(type(x) is item for x in value)
-                add_arg((row, i, s, accepts.get(_std_items(value), 0), strict, not strict))
-            else:
-                add_arg((row, i, s, accepts.get(eq_key(value), 0), True, False))
-        add_call((row, i, names.get(call.name, MISSING), ok))
-    outputs = ids.outputs
-    for i, r in enumerate(attempt.results[: len(calls)]):
-        if r is not None:
-            rows.results.append((row, i, outputs.get(r, MISSING)))
-    if attempt.state is not None:
-        out.state[row] = outputs.get(attempt.state, MISSING)
+            add_arg((base + i, *rule.encode(value)))
+        add_call((base + i, names[name], ok, result))
+    state = attempt.state
+    return flags, len(calls), MISSING if state is None else outputs.get(state, MISSING)
 
 
-def encode_batch(attempts: list[Attempt], targets: list[RewardTarget], config: RewardConfig) -> tuple[AttemptArrays, TargetArrays, np.ndarray]:
-    """Encode a batch; the boolean mask marks completions the kernel scores (the rest need the reference).
+def bucket(n: int, multiple: int = 1, minimum: int = 8) -> int:
+    """``multiple`` times the next power of two >= ceil(n / multiple) (at least ``minimum``): few distinct jit shapes."""
+    k = max(-(-n // multiple), minimum)
+    return multiple * (1 << (k - 1).bit_length())
 
-    Targets shared by several completions (the G samples of a prompt) are
-    encoded once. Both arrays have N rows so that shapes depend on N only.
+
+@dataclass
+class EncodedBatch:
+    """The kernel's inputs: ``attempts`` [Nb, width_a], ``targets`` [Ub, width_t] (row counts bucketed), and
+    ``encoded`` [N] - True where the kernel scores the completion (the rest need the reference)."""
+
+    attempts: np.ndarray
+    targets: np.ndarray
+    encoded: np.ndarray
+    layout: Layout
+    reasons: dict[str, int]
+    """Why completions fell back to the reference, with counts (target reasons count once per completion)."""
+
+
+def _write(a_arr: np.ndarray, L: Layout, calls: list[int], args: list[int]) -> None:
+    """Scatter the flat per-call and per-argument entries into the attempt matrix, vectorised."""
+    C = L.C
+    flat = a_arr.reshape(-1)  # view
+    width = L.width_a
+    if calls:
+        c = np.array(calls, np.int64).reshape(-1, 4)
+        index = c[:, 0]  # row * C + call
+        at = (index // C) * width + index % C
+        flat[at + L.NAME] = c[:, 1]
+        flat[at + L.CALL_OK] = c[:, 2]
+        flat[at + L.RESULT] = c[:, 3]
+    if args:
+        g = np.array(args, np.int64).reshape(-1, 5)
+        index, bit, accept = g[:, 0], g[:, 1], g[:, 4]
+        size = a_arr.shape[0] * C
+        # slots are distinct within a call, so summing slot bits is OR-ing them
+        for col, weights in ((L.GIVEN, bit), (L.STRICT, bit * g[:, 2]), (L.LOOSE, bit * g[:, 3])):
+            a_arr[:, col : col + C] = np.bincount(index, weights, size).reshape(-1, C)
+        # accept[i, j]: the slots of call i whose value expected call j accepts (bit j of each slot's mask)
+        spread = ((accept[:, None] >> np.arange(C)) & 1) * bit[:, None]  # [A, C]
+        acc = np.bincount((index[:, None] * C + np.arange(C)).reshape(-1), spread.reshape(-1), size * C)
+        a_arr[:, L.ACCEPT : L.ACCEPT + C * C] = acc.reshape(-1, C * C)
+
+
+def encode_batch(attempts: list[Attempt], targets: list[RewardTarget], config: RewardConfig, group_size: int = 1,
+                 cache: bool = True) -> EncodedBatch:
+    """Encode a batch. Each distinct target is encoded once (and, with ``cache``, once per target object
+    across batches, as the checker prepares it once).
+
+    Rows are padded to a bucketed count (a multiple of ``group_size``); padding
+    rows have a failed format gate and form groups of their own.
     """
     n = len(attempts)
-    C, S = config.max_calls, config.max_params
-    ids = Interner()
-    t_arr = _empty_targets(n, C, S)
-    a_arr = _empty_attempts(n, C, S)
-    encoded_targets: dict[int, tuple[int, dict]] = {}
-    bad_targets: set[int] = set()
-    for target in targets:
-        key = id(target)
-        if key in encoded_targets or key in bad_targets:
-            continue
-        row = len(encoded_targets)
-        try:
-            slots = encode_target(row, target, t_arr, ids, config)
-        except Unencodable:
-            bad_targets.add(key)
-            _clear_target_row(t_arr, row)
-            continue
-        encoded_targets[key] = (row, slots)
+    L = Layout(config.max_calls)
+    C = L.C
+    t_rows: list[list[int]] = []
+    row_of: dict[int, tuple[int, TargetCode | str]] = {}
+    reasons: dict[str, int] = {}
+    calls_out: list[int] = []
+    args_out: list[int] = []
+    flags = [0] * n
+    n_made = [0] * n
+    states = [MISSING] * n
+    rows = [0] * n
     ok = np.zeros(n, bool)
-    rows = _AttemptRows()
     for i, (attempt, target) in enumerate(zip(attempts, targets)):
-        found = encoded_targets.get(id(target))
+        found = row_of.get(id(target))
         if found is None:
+            code = target_code(target, L, config, cache)
+            found = row_of[id(target)] = (len(t_rows), code)
+            if type(code) is not str:
+                t_rows.append(code.packed)
+        row, code = found
+        if type(code) is str:
+            reasons[code] = reasons.get(code, 0) + 1
             continue
-        a_arr.target[i] = found[0]
-        mark = rows.mark()
+        mark = len(calls_out), len(args_out)
         try:
-            encode_attempt(i, attempt, target, found[1], rows, a_arr, ids, config)
-        except Unencodable:
-            rows.rollback(mark)
-            a_arr.n[i] = 0
-            a_arr.state[i] = MISSING
+            flags[i], n_made[i], states[i] = encode_attempt(attempt, code, C, i * C, calls_out, args_out)
+        except Unencodable as err:
+            reasons[str(err)] = reasons.get(str(err), 0) + 1
+            del calls_out[mark[0] :], args_out[mark[1] :]
             continue
+        rows[i] = row
         ok[i] = True
-    rows.write(a_arr)
-    return a_arr, t_arr, ok
-
-
-def _clear_target_row(t: TargetArrays, row: int) -> None:
-    t.name[row] = t.result[row] = PAD
-    t.present[row] = t.optional[row] = t.lenient[row] = False
-    t.n[row] = 0
-    t.score_exec[row] = t.state_scored[row] = False
-    t.state[row] = PAD
+    t_arr = np.zeros((bucket(len(t_rows)), L.width_t), np.int32)
+    if t_rows:
+        t_arr[: len(t_rows)] = t_rows
+    a_arr = np.zeros((bucket(n, group_size), L.width_a), np.int32)
+    a_arr[:n, L.TARGET] = rows
+    a_arr[:n, L.FLAGS] = flags
+    a_arr[:n, L.N] = n_made
+    a_arr[:, L.STATE] = MISSING
+    a_arr[:n, L.STATE] = states
+    a_arr[:, L.NAME : L.NAME + C] = PAD_MADE
+    a_arr[:, L.RESULT : L.RESULT + C] = MISSING
+    _write(a_arr, L, calls_out, args_out)
+    return EncodedBatch(a_arr, t_arr, ok, L, reasons)

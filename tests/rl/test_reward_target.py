@@ -82,10 +82,11 @@ def test_parallel_calls_are_matched_order_free_where_greedy_would_fail():
 
 def test_what_the_kernel_cannot_represent_is_scored_by_the_reference_with_the_same_result():
     cfg = RewardConfig(max_calls=2)
-    dict_t = make_target("call", [{"name": "create_order", "arguments": {"item": ["pen"], "meta": [{"gift": [True]}]}}], TOOLS)
+    # BFCL "variable" for a dict parameter: acceptable values of another type than the schema's
+    dict_t = make_target("call", [{"name": "create_order", "arguments": {"item": ["pen"], "meta": ["$gift"]}}], TOOLS)
     many_t = make_target("call", [{"name": "get_order", "arguments": {"order_id": [str(i)]}} for i in range(3)], TOOLS)
     attempts = [
-        _attempt([Call("create_order", {"item": "pen", "meta": {"gift": True}})]),
+        _attempt([Call("create_order", {"item": "pen", "meta": "$gift"})]),
         _attempt([Call("get_order", {"order_id": str(i)}) for i in (2, 0, 1)]),
         _attempt([Call("get_order", {"order_id": "1"})]),
     ]
