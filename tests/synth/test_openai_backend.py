@@ -42,9 +42,10 @@ def _role_player(body):
     return {"role": "assistant", "content": None, "tool_calls": [{"id": "c1", "type": "function", "function": {"name": name, "arguments": args}}]}
 
 
-def _synthesis(catalog_tools, tmp_path: Path, base_url: str, roles: dict[str, str], factor: int = 5, **openai_cfg) -> Synthesis:
+def _synthesis(catalog_tools, tmp_path: Path, base_url: str, roles: dict[str, str], factor: int = 5, difficulty=None, **openai_cfg) -> Synthesis:
     cfg = SynthWithOpenAI(
         num_episodes=4,
+        difficulty=difficulty or {},
         max_attempts_factor=factor,
         backends={"user": roles.get("user", "programmatic"), "assistant": roles.get("assistant", "reverse"), "tools": roles.get("tools", "programmatic")},
         openai=OpenAIBackendConfig(base_url=base_url + "/v1", **openai_cfg),
@@ -136,7 +137,11 @@ def tiny_server(tmp_path_factory):
 
 @pytest.mark.slow
 def test_synthesis_with_the_assistant_served_by_inftool_serve_openai(catalog_tools, tmp_path, tiny_server):
-    synthesis = _synthesis(catalog_tools, tmp_path, tiny_server, {"assistant": "openai"}, factor=2, max_tokens=16, timeout_s=300, max_tries=1)
+    synthesis = _synthesis(catalog_tools, tmp_path, tiny_server, {"assistant": "openai"}, factor=2,
+        # few tools per prompt: the tiny BPE spends many tokens on schemas and the context is 4096
+        difficulty={"tools_offered_min": 1, "tools_offered_max": 2, "long_list_prob": 0.0},
+        max_tokens=16, timeout_s=300, max_tries=1,
+    )
     try:
         manifest = synthesis.run(2)
     finally:
