@@ -4,6 +4,14 @@
 update, cancel, delete, list, or a stateless action), the resource it acts on
 (``create_order`` -> ``order``), the argument that names the target record
 (``order_id``) and the result field that carries a created record's id.
+
+Beyond the verb: a create that takes another record's id and returns a fresh
+one makes that new record (``book_flight(flight_id)`` -> a *booking*); a
+create that returns no fresh id changes the record it names
+(``add_attendees(event_id)`` is an update of the event); a search-like verb
+with the record's own required id is a read (``search_booking(booking_id)``),
+while a list tool's other id arguments are filters (``list_transactions(account_id)``).
+``initial_state`` picks the status a new record starts in.
 """
 
 from __future__ import annotations
@@ -114,12 +122,25 @@ def classify(spec: ToolSpec) -> ToolOperation:
 
     response_props = _object_props(spec.response)
     response_id = _pick_response_id(response_props, resource, head, set(params))
+    fresh_id = _fresh_response_id(response_props, resource, head, set(params))
 
     if kind is None:
         # No verb word: a response carrying a fresh id and no id argument means it creates something.
         kind = "create" if response_id and not id_param else ("read" if id_param else "action")
-    if kind == "list" and id_param and tokens and tokens[0] == "find" and len(id_params) == 1 and id_param in required:
-        kind = "read"  # find_order_by_id(order_id) reads one record
+    if kind == "list" and id_param and id_param in required and len(id_params) == 1 and _names_resource(id_param, head) and nouns and _singular(nouns[-1]) == nouns[-1]:
+        # find_order_by_id(order_id), search_booking(booking_id): the id names the one record wanted,
+        # so it is a read (unknown id -> 404), not a filter over a listing.
+        kind = "read"
+    if kind == "create" and fresh_id is not None and response_id in params:
+        # book_flight(flight_id) -> {booking_id, flight_id}: it creates a booking that refers
+        # to the flight; the echoed flight_id is a foreign key, not the new record's id.
+        response_id = fresh_id
+        resource = head = _id_noun(fresh_id) or head
+    elif kind == "create" and isinstance(spec.response, dict) and fresh_id is None and id_param and id_param in required:
+        # add_attendees(event_id, ...) -> {event_id, attendee_count}: no new record appears,
+        # the tool changes the record it names (unknown id -> 404).
+        kind = "update"
+        resource = head = _id_noun(id_param) or head
     if kind == "create" and id_param and set(tokens) & _STATUS_WORDS:
         kind = "read"  # order_status(order_id): reads, though "order" is also a verb
         nouns = [t for t in tokens if t not in _NOISE and t not in _STATUS_WORDS]
@@ -135,7 +156,9 @@ def classify(spec: ToolSpec) -> ToolOperation:
         id_field = f"{head}_id"  # the items' id; an id argument of a list tool is a filter
     else:
         id_field = id_param or response_id or f"{head}_id"
-    prefix = "".join(ch for ch in head if ch.isalnum())[:3] or "obj"
+    # Minted ids read like the field they fill: transfer_funds -> transfer_id "tra_7F3K2".
+    noun = _id_noun(id_field).split("_")[-1] if kind == "create" else ""
+    prefix = "".join(ch for ch in (noun or head) if ch.isalnum())[:3] or "obj"
     return ToolOperation(
         kind=kind,
         resource=resource,
@@ -160,6 +183,27 @@ def _pick_id_param(id_params: list[str], required: set[str], resource: str, head
     return req[0] if len(req) == 1 else (id_params[0] if len(id_params) == 1 else None)
 
 
+def _names_resource(id_name: str, head: str) -> bool:
+    """``order_id`` names an order; ``id`` names whatever the tool is about."""
+    tokens = name_tokens(id_name)
+    return tokens[:-1] == [] or head in tokens
+
+
+def _id_noun(id_name: str) -> str:
+    """``booking_id`` -> ``booking``; ``reservationId`` -> ``reservation``; ``id`` -> ``""``."""
+    return "_".join(_singular(t) for t in name_tokens(id_name)[:-1][-2:])
+
+
+def _fresh_response_id(props: dict[str, Any], resource: str, head: str, param_names: set[str]) -> str | None:
+    """The response's id field that no argument supplies: the id of a record the call brings into being."""
+    fresh = [p for p in props if is_id_name(p) and p not in param_names]
+    for want in (f"{resource}_id", f"{head}_id", "id"):
+        for p in fresh:
+            if "_".join(name_tokens(p)) == want:
+                return p
+    return fresh[0] if len(fresh) == 1 else None
+
+
 def _pick_response_id(props: dict[str, Any], resource: str, head: str, param_names: set[str]) -> str | None:
     for want in (f"{resource}_id", f"{head}_id", "id"):
         for p in props:
@@ -170,3 +214,45 @@ def _pick_response_id(props: dict[str, Any], resource: str, head: str, param_nam
         if is_id_name(p) and p not in param_names:
             return p
     return None
+
+
+# Words that name the state a record is in right after it was made, best first;
+# and words that name an end state, never a fresh record's.
+_START_STATES = (
+    "pending", "new", "created", "open", "active", "draft", "todo", "to_do", "scheduled", "confirmed", "booked",
+    "placed", "submitted", "requested", "received", "queued", "processing", "in_progress", "upcoming", "enabled",
+    "initiated", "sent", "unread", "available",
+)
+_END_STATES = {
+    "cancelled", "canceled", "closed", "archived", "deleted", "removed", "failed", "rejected", "declined", "expired",
+    "refunded", "voided", "void", "revoked", "terminated", "withdrawn", "inactive", "suspended", "disabled", "done",
+    "completed", "complete", "finished", "resolved", "delivered", "shipped", "returned", "error", "blocked", "paid",
+}
+
+
+def is_status_name(name: str) -> bool:
+    """``status``, ``order_status``, ``state`` name a record's lifecycle state."""
+    tokens = name_tokens(name)
+    return bool(tokens) and tokens[-1] in ("status", "state") and len(tokens) <= 2
+
+
+def initial_state(values: list[Any]) -> Any:
+    """The state a freshly created record starts in, out of a status enum's ``values``.
+
+    A value whose name says "start" wins (pending, new, open, active, scheduled,
+    confirmed... in that order of preference: ``[confirmed, ticketed, cancelled]``
+    -> ``confirmed``, ``[todo, in_progress, done]`` -> ``todo``); else the first
+    value that does not name an end state (cancelled, failed, done...); else the
+    first value. A new order is never born cancelled, so cancelling it works.
+    """
+    words = {}
+    for value in values:
+        if isinstance(value, str):
+            words.setdefault("_".join(name_tokens(value)), value)
+    for start in _START_STATES:
+        if start in words:
+            return words[start]
+    for value in values:
+        if not (isinstance(value, str) and "_".join(name_tokens(value)) in _END_STATES):
+            return value
+    return values[0]

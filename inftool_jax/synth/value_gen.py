@@ -12,7 +12,12 @@ date-time, time, email, uri/url, uuid, ipv4/ipv6, hostname), ``pattern``,
 ``additionalProperties``, ``minProperties``, local ``$ref`` (``#/...``),
 ``allOf`` (merged), ``anyOf``/``oneOf`` (one branch). The property name steers
 realism: ``email`` gets an address, ``city`` a city, ``price`` a money amount,
-``year`` a year, always within the schema's own limits.
+``year`` a year, ``stops`` 0-2, ``nights`` 1-14, a hotel's ``name`` a hotel
+name, always within the schema's own limits. Sibling fields whose names make
+an order obvious are kept consistent: ``arrival_*`` a few hours after
+``departure_*``, ``check_out`` days after ``check_in``, ``end`` after
+``start``, ``max_*`` >= ``min_*`` (only where the later field's own schema
+still accepts the new value).
 
 Best effort, not a solver: contradictory schemas (minimum > maximum) get the
 nearest value, and a value for ``oneOf`` may match more than one branch.
@@ -53,8 +58,21 @@ _PHRASES = [
     "Quarterly planning review", "Follow up on the last request", "Weekly team sync", "Please confirm the details",
     "Customer feedback summary", "Updated shipping preferences", "Notes from the kickoff meeting", "Budget overview",
 ]
+_AIRLINES = ["TAP Air Portugal", "Lufthansa", "Air France", "KLM", "Iberia", "Delta", "United", "Emirates", "ANA", "Qantas"]
+_AIRLINE_CODES = ["TP", "LH", "AF", "KL", "IB", "DL", "UA", "EK", "NH", "QF"]
+# Nouns whose bare "name" field names the thing itself ("Harbor Hotel"), not a person.
+_THINGS = {
+    "hotel", "restaurant", "product", "project", "channel", "category", "budget", "calendar", "playlist", "team",
+    "store", "shop", "venue", "event", "room", "workspace", "folder", "board", "list", "group", "course", "place",
+    "airport", "station", "company", "brand", "item", "plan", "subcategory",
+}
 _ID_ALPHABET = string.ascii_uppercase + string.digits
 _TOKEN_SPLIT = re.compile(r"[^A-Za-z0-9]+|(?<=[a-z0-9])(?=[A-Z])")
+
+
+def tokens_of(name: str) -> tuple[str, ...]:
+    """Like :func:`name_tokens`, as a cached tuple."""
+    return _tokens(name or "")
 
 
 def name_tokens(name: str) -> list[str]:
@@ -136,7 +154,7 @@ class ValueGenerator:
         kind = self._type_of(schema, rng)
         tokens = _tokens(name or "")
         if kind == "object":
-            return self._object(schema, rng, depth)
+            return self._object(schema, rng, depth, tokens_of(name))
         if kind == "array":
             return self._array(schema, rng, tokens, name, depth)
         if kind == "string":
@@ -171,7 +189,7 @@ class ValueGenerator:
 
     # ---- objects and arrays ---------------------------------------------
 
-    def _object(self, schema: dict[str, Any], rng: Random, depth: int) -> dict[str, Any]:
+    def _object(self, schema: dict[str, Any], rng: Random, depth: int, owner: tuple[str, ...] = ()) -> dict[str, Any]:
         props = schema.get("properties") or {}
         required = set(schema.get("required") or [])
         out: dict[str, Any] = {}
@@ -179,7 +197,9 @@ class ValueGenerator:
         for key, sub in props.items():
             # Past half the depth budget only required props, so recursive schemas end.
             if key in required or (not deep and rng.random() < self.optional_rate):
-                out[key] = self.generate(sub, rng, key, depth + 1)
+                # A bare "name" inside a hotel/product/... object names that thing, not a person.
+                hint = "_".join(owner + ("name",)) if key == "name" and owner and owner[-1] in _THINGS else key
+                out[key] = self.generate(sub, rng, hint, depth + 1)
         for key in required - out.keys():
             out[key] = self.generate(self._extra_schema(schema), rng, key, depth + 1)
         want = schema.get("minProperties", 0)
@@ -198,6 +218,8 @@ class ValueGenerator:
         if isinstance(max_props, int) and len(out) > max_props:
             for key in [k for k in out if k not in required][: len(out) - max_props]:
                 del out[key]
+        if len(out) > 1 and isinstance(props, dict):
+            _order_related(out, props, self, rng)
         return out
 
     @staticmethod
@@ -295,6 +317,127 @@ class ValueGenerator:
             if lo_open and value <= lo:
                 value = math.nextafter(lo, math.inf)
         return float(value)
+
+
+# ---- related fields -------------------------------------------------------
+
+# (earlier, later) words: keys that differ only in one such word hold an ordered pair,
+# e.g. departure_time/arrival_time, check_in/check_out, start/end, min_price/max_price.
+_ORDERED_WORDS = {
+    ("start", "end"), ("starts", "ends"), ("started", "ended"), ("start", "finish"), ("started", "finished"),
+    ("begin", "end"), ("begins", "ends"), ("departure", "arrival"), ("depart", "arrive"), ("departs", "arrives"),
+    ("departure", "return"), ("outbound", "return"), ("in", "out"), ("from", "to"), ("from", "until"),
+    ("since", "until"), ("after", "before"), ("open", "close"), ("opens", "closes"), ("opening", "closing"),
+    ("sunrise", "sunset"), ("pickup", "dropoff"), ("issued", "expires"), ("created", "updated"), ("min", "max"),
+    ("minimum", "maximum"), ("low", "high"), ("lowest", "highest"), ("earliest", "latest"), ("first", "last"),
+}
+_LATER_OF = {}
+for _a, _b in _ORDERED_WORDS:
+    _LATER_OF.setdefault(_a, set()).add(_b)
+_DATE_RE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+_DATETIME_RE = re.compile(r"^(\d{4}-\d{2}-\d{2})T(\d{2}):(\d{2}):(\d{2})(Z|[+-]\d{2}:\d{2})?$")
+_CLOCK_RE = re.compile(r"^(\d{2}):(\d{2})(:\d{2})?(Z)?$")
+
+
+@lru_cache(maxsize=4096)
+def _ordered_pairs(keys: tuple[str, ...]) -> tuple[tuple[str, str], ...]:
+    """(earlier key, later key) pairs among an object's keys, by their names."""
+    toks = {k: _tokens(k) for k in keys}
+    pairs = []
+    for a in keys:
+        ta = toks[a]
+        for i, word in enumerate(ta):
+            for later in _LATER_OF.get(word, ()):
+                want = ta[:i] + (later,) + ta[i + 1:]
+                b = next((k for k in keys if k != a and toks[k] == want), None)
+                if b is not None:
+                    pairs.append((a, b))
+    return tuple(pairs)
+
+
+def _order_related(out: dict[str, Any], props: dict[str, Any], gen: "ValueGenerator", rng: Random) -> None:
+    """Make ordered pairs consistent: arrival after departure, check-out after check-in, max >= min.
+
+    Only ever replaces the later value with one its own schema still accepts
+    (plain or matching-format strings; numbers swapped only if both schemas take both).
+    """
+    for early, late in _ordered_pairs(tuple(out)):
+        a, b = out[early], out[late]
+        if isinstance(a, str) and isinstance(b, str):
+            fixed = _later_time(a, b, rng)
+            if fixed is not None and _string_fits(gen.resolve(props.get(late)), fixed):
+                out[late] = fixed
+        elif _is_number(a) and _is_number(b) and a > b:
+            sa, sb = gen.resolve(props.get(early)), gen.resolve(props.get(late))
+            if _number_fits(sa, b) and _number_fits(sb, a):
+                out[early], out[late] = b, a
+
+
+def _is_number(v: Any) -> bool:
+    return isinstance(v, (int, float)) and not isinstance(v, bool)
+
+
+def _later_time(a: str, b: str, rng: Random) -> str | None:
+    """A value for ``b`` a short while after ``a`` (same textual form as ``a``), or None if they are no times.
+
+    Independent draws would put an arrival months after (or before) its departure:
+    the later one is drawn relative to the earlier instead (dates 1-10 days on,
+    date-times 30 min to 10 h on, clock times 15 min to 4 h on, same day).
+    """
+    if _DATE_RE.match(a) and _DATE_RE.match(b):
+        day = _dt.date.fromisoformat(a) + _dt.timedelta(days=rng.randint(1, 10))
+        return day.isoformat()
+    ma, mb = _DATETIME_RE.match(a), _DATETIME_RE.match(b)
+    if ma and mb:
+        later = _dt.datetime.fromisoformat(a[:19]) + _dt.timedelta(minutes=15 * rng.randint(2, 40))
+        return later.strftime("%Y-%m-%dT%H:%M:%S") + (ma.group(5) or "")
+    ca, cb = _CLOCK_RE.match(a), _CLOCK_RE.match(b)
+    if ca and cb:
+        mins_a = int(ca.group(1)) * 60 + int(ca.group(2))
+        if mins_a >= 23 * 60 + 45:
+            return None if int(cb.group(1)) * 60 + int(cb.group(2)) > mins_a else "23:59" + (":00" if ca.group(3) else "") + (ca.group(4) or "")
+        mins = min(mins_a + 15 * rng.randint(1, 16), 23 * 60 + 59)
+        return f"{mins // 60:02d}:{mins % 60:02d}" + (":00" if ca.group(3) else "") + (ca.group(4) or "")
+    return None
+
+
+def _string_fits(schema: Any, value: str) -> bool:
+    """Whether a generated date/time string may replace a value of ``schema`` (cheap, conservative)."""
+    if schema is None or schema is True or schema == {}:
+        return True
+    if not isinstance(schema, dict) or any(k in schema for k in ("enum", "const", "pattern", "oneOf", "anyOf", "not")):
+        return False
+    kind = schema.get("type", "string")
+    if kind != "string" and not (isinstance(kind, list) and "string" in kind):
+        return False
+    fmt = schema.get("format")
+    if fmt is not None:
+        if fmt == "date" and not _DATE_RE.match(value) or fmt == "date-time" and not _DATETIME_RE.match(value):
+            return False
+        if fmt == "date-time" and not _DATETIME_RE.match(value).group(5):
+            return False  # RFC 3339 needs the offset
+        if fmt == "time" and not (_CLOCK_RE.match(value) and value.count(":") == 2 and value.endswith("Z")):
+            return False
+        if fmt not in ("date", "date-time", "time"):
+            return False
+    lo, hi = schema.get("minLength"), schema.get("maxLength")
+    return not (isinstance(lo, int) and len(value) < lo or isinstance(hi, int) and len(value) > hi)
+
+
+def _number_fits(schema: Any, value: float) -> bool:
+    if not isinstance(schema, dict) or any(k in schema for k in ("enum", "const", "oneOf", "anyOf", "not")):
+        return False
+    kind = schema.get("type")
+    if kind == "integer" and not (isinstance(value, int) or float(value).is_integer()):
+        return False
+    lo, lo_open = _bound(schema, "minimum", "exclusiveMinimum")
+    hi, hi_open = _bound(schema, "maximum", "exclusiveMaximum")
+    if lo is not None and (value <= lo if lo_open else value < lo):
+        return False
+    if hi is not None and (value >= hi if hi_open else value > hi):
+        return False
+    step = schema.get("multipleOf")
+    return not (isinstance(step, (int, float)) and step > 0 and not _is_multiple(value, step))
 
 
 # ---- helpers ------------------------------------------------------------
@@ -457,6 +600,12 @@ def _string_kind(tokens: tuple[str, ...]) -> str:
         return "date"
     if last == "time":
         return "clock"
+    if last == "number" and t & {"flight"}:
+        return "flight_number"
+    if t & {"airline", "carrier"}:
+        return "airline"
+    if t & {"confirmation", "locator", "pnr"}:
+        return "locator"
     if last in ("id", "uuid", "ref", "reference") or (last == "number" and t & {"order", "booking", "tracking", "account", "invoice"}):
         return "id"
     if t & {"phone", "mobile", "tel", "telephone"}:
@@ -487,6 +636,8 @@ def _string_kind(tokens: tuple[str, ...]) -> str:
         return "last_name"
     if last == "name" and (len(t) == 1 or t & {"full", "user", "customer", "person", "contact", "guest", "passenger", "owner", "recipient", "sender", "author", "employee", "patient"}):
         return "full_name"
+    if last == "name" and len(tokens) == 2 and tokens[0] in _THINGS:
+        return "thing_name"
     if t & {"title", "subject", "summary", "description", "message", "body", "text", "content", "note", "notes", "comment", "query", "q", "keyword", "keywords", "reason"}:
         return "phrase"
     if t & {"symbol", "ticker"}:
@@ -517,6 +668,10 @@ _STRING_MAKERS = {
     "first_name": lambda tokens, rng: rng.choice(_FIRST),
     "last_name": lambda tokens, rng: rng.choice(_LAST),
     "full_name": lambda tokens, rng: f"{rng.choice(_FIRST)} {rng.choice(_LAST)}",
+    "thing_name": lambda tokens, rng: f"{rng.choice(_WORDS).title()} {tokens[0].title()}",
+    "flight_number": lambda tokens, rng: f"{rng.choice(_AIRLINE_CODES)}{rng.randrange(100, 9999)}",
+    "airline": lambda tokens, rng: rng.choice(_AIRLINES),
+    "locator": lambda tokens, rng: "".join(rng.choices(_ID_ALPHABET, k=6)),
     "phrase": lambda tokens, rng: rng.choice(_PHRASES),
     "ticker": lambda tokens, rng: rng.choice(["AAPL", "MSFT", "GOOG", "AMZN", "NVDA"]),
     "code": lambda tokens, rng: "".join(rng.choices(string.ascii_uppercase, k=3)),
@@ -546,6 +701,25 @@ def _named_range(tokens: tuple[str, ...], integer: bool) -> tuple[float, float, 
         return -10, 35, 1
     if t & {"page"}:
         return 1, 5, 0
-    if t & {"count", "quantity", "qty", "num", "number", "limit", "size", "guests", "passengers", "nights", "seats", "items", "adults", "children", "days", "hours", "minutes"}:
+    # Small counts of real-world things: a flight with 40 stops reads as noise.
+    if t & {"stops", "stopovers", "layovers", "connections"}:
+        return 0, 2, 0
+    if t & {"bags", "luggage", "children", "kids", "infants"}:
+        return 0, 3, 0
+    if t & {"guests", "passengers", "adults", "travellers", "travelers", "people", "persons", "rooms", "tickets"}:
+        return 1, 4, 0
+    if t & {"nights", "days"}:
+        return 1, 14, 0
+    if t & {"minutes", "mins"} or "duration" in t:
+        return 15, 120, 0
+    if t & {"hours"}:
+        return 1, 12, 0
+    if t & {"calories", "kcal"}:
+        return 150, 900, 0
+    if "heart" in t or "bpm" in t:
+        return 60, 170, 0
+    if t & {"distance", "km", "miles"}:
+        return (1, 42, 0) if integer else (1.0, 42.0, 1)
+    if t & {"count", "quantity", "qty", "num", "number", "limit", "size", "seats", "items", "stock", "members", "attendees"}:
         return 1, 10, 0
     return (0, 100, 0) if integer else (0.0, 1000.0, 2)

@@ -308,3 +308,140 @@ def test_every_catalog_tool_accepts_schema_generated_arguments_and_answers_in_it
             if result.ok and tool.response:
                 errors = list(Draft202012Validator(tool.response, format_checker=FORMAT_CHECKER).iter_errors(result.content))
                 assert not errors, (tool.name, result.content, [e.message for e in errors])
+
+
+# ---- defects found by the synthesis runs -----------------------------------
+
+CATEGORY = obj({"category_id": {"type": "string"}, "name": {"type": "string"}}, [])
+OPTIONAL_ID_TOOLS = [
+    ToolSpec("get_categories", "", obj({"parent_id": {"type": "string", "nullable": True}}, []), response=obj({"categories": {"type": "array", "items": CATEGORY}}, [])),
+    ToolSpec("get_category_tree", "", obj({"parent_id": {"type": "string"}}, []), response=obj({"categories": {"type": "array", "items": CATEGORY}}, [])),
+    ToolSpec("get_account", "The default account unless one is named.", obj({"account_id": {"type": "string"}}, []), response=obj({"account_id": {"type": "string"}, "balance": {"type": "number"}})),
+    ToolSpec("update_settings", "", obj({"settings_id": {"type": ["string", "null"]}, "theme": {"type": "string"}}, ["theme"])),
+]
+
+
+@pytest.mark.parametrize("arguments", [{}, {"parent_id": None}])
+def test_a_read_without_its_optional_id_is_a_listing_not_a_404(arguments):
+    sim = ToolSimulator(OPTIONAL_ID_TOOLS, seed=3)
+    for name in ("get_categories", "get_category_tree"):
+        args = dict(arguments) if name == "get_categories" else {}
+        result = sim.call(name, args)
+        assert result.ok, result.error
+        assert result.content["categories"] and all("category_id" in c for c in result.content["categories"])
+    assert not sim.call("get_category_tree", {"parent_id": "cat_NOPE1"}).ok  # a named id must still exist
+
+
+def test_an_optional_id_left_out_of_a_single_record_read_or_update_answers_without_a_404():
+    sim = ToolSimulator(OPTIONAL_ID_TOOLS, seed=3)
+    account = sim.call("get_account", {})
+    assert account.ok and isinstance(account.content.get("balance", 0.0), float)
+    assert sim.call("update_settings", {"theme": "dark"}).ok
+    assert sim.call("update_settings", {"theme": "dark", "settings_id": None}).ok
+    assert not sim.call("update_settings", {"theme": "dark", "settings_id": "set_NOPE1"}).ok
+
+
+# An enum that starts with the end state: a random pick made about a third of new orders cancelled.
+RISKY_ORDER = obj({"order_id": {"type": "string"}, "status": {"type": "string", "enum": ["cancelled", "shipped", "pending"]}}, ["order_id", "status"])
+RISKY_TOOLS = [
+    ToolSpec("create_order", "", obj({"item": {"type": "string"}}), response=RISKY_ORDER),
+    ToolSpec("get_order", "", obj({"order_id": {"type": "string"}}), response=RISKY_ORDER),
+    ToolSpec("cancel_order", "", obj({"order_id": {"type": "string"}}), response=RISKY_ORDER),
+]
+
+
+def test_new_records_start_in_their_initial_state_so_a_following_cancel_succeeds():
+    sim = ToolSimulator(RISKY_TOOLS, seed=0)
+    for episode in range(40):
+        sim.reset(episode)
+        created = sim.call("create_order", {"item": "lamp"})
+        assert created.content["status"] == "pending"
+        order_id = created.content["order_id"]
+        assert sim.call("get_order", {"order_id": order_id}).content["status"] == "pending"
+        cancelled = sim.call("cancel_order", {"order_id": order_id})
+        assert cancelled.ok and cancelled.content["status"] == "cancelled", cancelled.error
+
+
+def test_a_pre_existing_record_reads_in_an_initial_state_and_reads_agree_with_each_other():
+    sim = ToolSimulator(RISKY_TOOLS, seed=0)
+    for episode in range(20):
+        sim.reset(episode)
+        sim.add_record("order", {}, "A-1001")
+        first = sim.call("get_order", {"order_id": "A-1001"}).content
+        assert first["status"] == "pending" and sim.call("get_order", {"order_id": "A-1001"}).content == first
+        assert sim.call("cancel_order", {"order_id": "A-1001"}).ok
+
+
+def test_initial_state_prefers_start_words_then_the_first_non_final_value():
+    from inftool_jax.synth.tool_operations import initial_state
+
+    assert initial_state(["confirmed", "ticketed", "cancelled"]) == "confirmed"
+    assert initial_state(["delivered", "processing", "pending"]) == "pending"
+    assert initial_state(["done", "in_progress", "todo"]) == "todo"
+    assert initial_state(["Cancelled", "On Hold"]) == "On Hold"
+    assert initial_state(["failed", "cancelled"]) == "failed"
+    assert initial_state([3, 1]) == 3
+
+
+@pytest.fixture(scope="module")
+def catalog_sim():
+    from inftool_jax.tools import load_catalog
+
+    return ToolSimulator(load_catalog([SPECS_DIR]).tools, seed=0)
+
+
+PASSENGER = {"first_name": "Ana", "last_name": "Silva", "date_of_birth": "1990-04-01"}
+
+
+def test_search_results_are_records_a_details_read_and_a_booking_can_use(catalog_sim):
+    sim = catalog_sim
+    for episode in range(25):
+        sim.reset(episode)
+        found = sim.call("search_flights", {"origin": "LIS", "destination": "JFK", "departure_date": "2025-03-01"})
+        assert found.ok and found.content["flights"], found.content
+        flight = found.content["flights"][-1]
+        details = sim.call("get_flight_details", {"flight_id": flight["flight_id"]})
+        assert details.ok and all(details.content[k] == v for k, v in flight.items()), (flight, details.content)
+        booked = sim.call("book_flight", {"flight_id": flight["flight_id"], "passengers": [PASSENGER], "contact_email": "ana@example.com"})
+        assert booked.ok and booked.content["flight_id"] == flight["flight_id"]  # the offer booked, not a new flight
+        booking = sim.call("get_booking", {"booking_id": booked.content["booking_id"]})
+        assert booking.ok and booking.content["status"] == booked.content["status"] == "confirmed"
+        assert sim.call("cancel_booking", {"booking_id": booked.content["booking_id"]}).ok
+        hotels = sim.call("search_hotels", {"city": "Porto", "check_in": "2025-03-01", "check_out": "2025-03-04"}).content["hotels"]
+        assert hotels and all("hotel_id" in h for h in hotels)
+        stay = sim.call("book_hotel", {"hotel_id": hotels[0]["hotel_id"], "check_in": "2025-03-01", "check_out": "2025-03-04", "guest_name": "Ana Silva", "guest_email": "ana@example.com"})
+        assert stay.ok and stay.content["hotel_id"] == hotels[0]["hotel_id"] and stay.content["reservation_id"] != hotels[0]["hotel_id"]
+
+
+def test_classifier_reads_an_id_lookup_named_like_a_search_and_keeps_parent_ids_as_filters():
+    from inftool_jax.synth.tool_operations import classify
+
+    booking = obj({"booking_id": {"type": "string"}, "status": {"type": "string"}})
+    search_one = ToolSpec("search_booking", "", obj({"booking_id": {"type": "string"}}), response=booking)
+    query_one = ToolSpec("query_order", "", obj({"order_id": {"type": "string"}}), response=obj({"order_id": {"type": "string"}}))
+    by_parent = ToolSpec("list_transactions", "", obj({"account_id": {"type": "string"}}), response=obj({"transactions": {"type": "array", "items": obj({"transaction_id": {"type": "string"}})}}))
+    assert (classify(search_one).kind, classify(search_one).id_param) == ("read", "booking_id")
+    assert classify(query_one).kind == "read"
+    assert (classify(by_parent).kind, classify(by_parent).id_param) == ("list", None)
+    sim = ToolSimulator([search_one, by_parent], seed=0)
+    assert sim.call("search_booking", {"booking_id": "boo_NOPE1"}).content["error"]["code"] == 404
+    assert sim.call("list_transactions", {"account_id": "acc_1"}).ok
+
+
+def test_creating_with_a_foreign_id_makes_the_new_record_and_adding_to_a_record_updates_it():
+    from inftool_jax.synth.tool_operations import classify
+
+    book = ToolSpec("book_flight", "", obj({"flight_id": {"type": "string"}, "seats": {"type": "integer"}}, ["flight_id"]),
+                    response=obj({"booking_id": {"type": "string"}, "flight_id": {"type": "string"}}, []))
+    add = ToolSpec("add_attendees", "", obj({"event_id": {"type": "string"}, "emails": {"type": "array", "items": {"type": "string"}}}),
+                   response=obj({"event_id": {"type": "string"}, "attendee_count": {"type": "integer"}}))
+    op = classify(book)
+    assert (op.kind, op.resource, op.id_field, op.id_prefix) == ("create", "booking", "booking_id", "boo")
+    assert (classify(add).kind, classify(add).id_param, classify(add).resource) == ("update", "event_id", "event")
+    sim = ToolSimulator([book, add], seed=0)
+    for episode in range(10):
+        sim.reset(episode)
+        made = sim.call("book_flight", {"flight_id": "fli_ABCDE"}).content
+        assert made["flight_id"] == "fli_ABCDE" and made["booking_id"].startswith("boo_")
+        assert sim.snapshot()["records"][made["booking_id"]]["resource"] == "booking"
+    assert sim.call("add_attendees", {"event_id": "eve_NOPE1", "emails": ["a@example.com"]}).content["error"]["code"] == 404

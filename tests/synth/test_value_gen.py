@@ -187,3 +187,96 @@ def test_mint_id_and_name_tokens():
     assert re.fullmatch(r"ord_[A-Z0-9]{5}", mint_id("ord", Random(1)))
     assert mint_id("ord", Random(1)) == mint_id("ord", Random(1))
     assert name_tokens("departureDate") == name_tokens("departure-date") == ["departure", "date"]
+
+
+# ---- related fields and realistic counts ---------------------------------------
+
+PAIRED = {
+    "type": "object",
+    "properties": {
+        "departure_time": {"type": "string", "format": "date-time"},
+        "arrival_time": {"type": "string", "format": "date-time"},
+        "check_in": {"type": "string", "format": "date"},
+        "check_out": {"type": "string", "format": "date"},
+        "start": {"type": "string", "format": "time"},
+        "end": {"type": "string", "format": "time"},
+        "min_price": {"type": "number", "minimum": 0},
+        "max_price": {"type": "number", "minimum": 0},
+        "stops": {"type": "integer", "minimum": 0},
+        "nights": {"type": "integer", "minimum": 1},
+        "quantity": {"type": "integer"},
+        "checked_bags": {"type": "integer", "minimum": 0},
+    },
+}
+PAIRED["required"] = list(PAIRED["properties"])
+
+
+def test_related_fields_are_ordered_arrival_after_departure_check_out_after_check_in():
+    gen = ValueGenerator(PAIRED)
+    validator = _validator(PAIRED)
+    for seed in range(300):
+        v = gen.generate(PAIRED, Random(seed))
+        assert not list(validator.iter_errors(v)), v
+        dep, arr = dt.datetime.fromisoformat(v["departure_time"][:19]), dt.datetime.fromisoformat(v["arrival_time"][:19])
+        assert dt.timedelta(minutes=30) <= arr - dep <= dt.timedelta(hours=10), v
+        assert 1 <= (dt.date.fromisoformat(v["check_out"]) - dt.date.fromisoformat(v["check_in"])).days <= 10, v
+        assert v["end"] >= v["start"] and v["max_price"] >= v["min_price"], v
+
+
+def test_unbounded_counts_get_small_realistic_values():
+    gen = ValueGenerator(PAIRED)
+    values = [gen.generate(PAIRED, Random(seed)) for seed in range(300)]
+    assert {v["stops"] for v in values} == {0, 1, 2}
+    assert max(v["nights"] for v in values) <= 14 and max(v["quantity"] for v in values) <= 10
+    assert max(v["checked_bags"] for v in values) <= 3
+
+
+def test_ordering_never_breaks_the_later_fields_own_schema():
+    schema = {
+        "type": "object",
+        "properties": {
+            "start_date": {"type": "string", "format": "date"},
+            "end_date": {"type": "string", "pattern": "^2024-01-0[1-3]$"},  # cannot take a derived date
+            "min_size": {"type": "integer", "minimum": 5, "maximum": 9},
+            "max_size": {"type": "integer", "minimum": 0, "maximum": 4},  # a swap would break both
+            "first_name": {"type": "string"},
+            "last_name": {"type": "string"},
+        },
+    }
+    schema["required"] = list(schema["properties"])
+    gen, validator = ValueGenerator(schema), _validator(schema)
+    for seed in range(100):
+        value = gen.generate(schema, Random(seed))
+        assert not list(validator.iter_errors(value)), value
+        assert "@" not in value["last_name"] and not value["last_name"][:1].isdigit()
+
+
+PAIR_NAMES = ["start", "end", "start_date", "end_date", "departure_time", "arrival_time", "check_in", "check_out", "min_price", "max_price", "after", "before", "stops"]
+
+
+@given(
+    props=st.dictionaries(st.sampled_from(PAIR_NAMES), st.one_of(scalars, st.sampled_from([
+        {"type": "string", "format": "date"}, {"type": "string", "format": "date-time"}, {"type": "string", "format": "time"},
+        {"type": "string", "maxLength": 10}, {"type": "number", "maximum": 3}, {"type": "integer", "minimum": 0}]),
+    ), min_size=2, max_size=8),
+    seed=st.integers(0, 2**32 - 1),
+)
+def test_values_with_paired_names_still_validate(props, seed):
+    schema = {"type": "object", "properties": props, "required": list(props)}
+    value = ValueGenerator(schema).generate(schema, Random(seed))
+    assert not list(_validator(schema).iter_errors(value)), (schema, value)
+
+
+def test_names_of_things_flight_numbers_and_airlines_read_like_them():
+    schema = {"type": "object", "properties": {"hotels": {"type": "array", "minItems": 1, "items": {
+        "type": "object", "required": ["name", "airline", "flight_number", "confirmation_code"], "properties": {
+            "name": {"type": "string"}, "airline": {"type": "string"}, "flight_number": {"type": "string"},
+            "confirmation_code": {"type": "string"}}}}}, "required": ["hotels"]}
+    for seed in range(20):
+        hotel = ValueGenerator(schema).generate(schema, Random(seed))["hotels"][0]
+        assert hotel["name"].endswith(" Hotel")
+        assert re.fullmatch(r"[A-Z]{2}\d{3,4}", hotel["flight_number"])
+        assert re.fullmatch(r"[A-Z][A-Za-z ]+", hotel["airline"])  # a carrier's name, not "cloud-24"
+        assert re.fullmatch(r"[A-Z0-9]{6}", hotel["confirmation_code"])
+    person = {"type": "object", "properties": {"name": {"type": "string"}}, "required": ["name"]}
+    assert len(ValueGenerator(person).generate(person, Random(1))["name"].split()) == 2  # a person's full name
