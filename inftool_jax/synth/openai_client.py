@@ -76,6 +76,16 @@ class ClientStats:
     """Failed attempts by kind (status_500, timeout, connection, malformed_body, ...)."""
     latencies_s: list[float] = field(default_factory=list)
     """Seconds from start to result of each successful call (retries and backoff included)."""
+    busy_seconds: float = 0.0
+    """Integral of ``in_flight`` over time (its mean over a window is the achieved concurrency)."""
+    _last_change: float = field(default_factory=time.perf_counter)
+
+    def _change_in_flight(self, delta: int) -> None:
+        now = time.perf_counter()
+        self.busy_seconds += self.in_flight * (now - self._last_change)
+        self._last_change = now
+        self.in_flight += delta
+        self.in_flight_peak = max(self.in_flight_peak, self.in_flight)
 
     def summary(self) -> dict[str, Any]:
         lat = sorted(self.latencies_s)
@@ -159,8 +169,7 @@ class ChatClient:
         assert self._semaphore is not None
         async with self._semaphore:
             self.stats.attempts += 1
-            self.stats.in_flight += 1
-            self.stats.in_flight_peak = max(self.stats.in_flight_peak, self.stats.in_flight)
+            self.stats._change_in_flight(+1)
             try:
                 response = await http.post(self.url, json=payload)
             except httpx.TimeoutException:
@@ -168,7 +177,7 @@ class ChatClient:
             except httpx.TransportError as err:  # refused, reset, truncated body (RemoteProtocolError)
                 raise _Retryable(f"connection: {type(err).__name__}: {err}"[:300]) from None
             finally:
-                self.stats.in_flight -= 1
+                self.stats._change_in_flight(-1)
         if response.status_code >= 500 or response.status_code in RETRY_STATUS:
             raise _Retryable(f"status_{response.status_code}: {response.text[:200]}")
         if response.status_code != 200:
