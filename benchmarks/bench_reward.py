@@ -45,6 +45,8 @@ def main() -> None:
     ap.add_argument("--group", type=int, default=8, help="completions per target (G)")
     ap.add_argument("--repeats", type=int, default=15, help="interleaved repeats; the best of each path is reported")
     ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--max-calls", type=int, default=None, help="override RewardConfig.max_calls")
+    ap.add_argument("--max-params", type=int, default=None, help="override RewardConfig.max_params")
     args = ap.parse_args()
 
     import jax
@@ -60,7 +62,8 @@ def main() -> None:
 
     load_start = _load()
     cases = _cases()
-    config = RewardConfig(call_format="hermes")
+    limits = {k: v for k, v in (("max_calls", args.max_calls), ("max_params", args.max_params)) if v is not None}
+    config = RewardConfig(call_format="hermes", **limits)
     fmt = get_format(config.call_format)
     attempts, targets = cases.random_batch(args.seed, args.prompts, args.group)
     n = len(attempts)
@@ -71,7 +74,7 @@ def main() -> None:
 
     scorer = GatedReward(config, args.group)
     batch = encode_batch(attempts, targets, config, args.group)
-    fb = np.zeros(len(batch.attempts), np.float32)  # the fallback rows' values do not change the kernel's work
+    fb = np.zeros(batch.attempts.shape[1], np.float32)  # the fallback rows' values do not change the kernel's work
     kernel_in = jax.device_put((batch.attempts, batch.targets, fb))
     t0 = time.perf_counter()
     jax.block_until_ready(scorer._kernel(*kernel_in))

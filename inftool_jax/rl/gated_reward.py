@@ -51,12 +51,12 @@ class GatedReward:
         batch = encode_batch(attempts, targets, self.config, self.group_size)
         encoded, a_arr, L = batch.encoded, batch.attempts, batch.layout
         n = len(attempts)
-        fb_reward = np.zeros(len(a_arr), np.float32)
+        fb_reward = np.zeros(a_arr.shape[1], np.float32)
         for i in np.flatnonzero(~encoded):
             outcome = score_reference(attempts[i], targets[i], self.config)
             fb_reward[i] = outcome.reward
-            a_arr[i, L.FLAGS] |= FALLBACK
-            a_arr[i, L.FB_FIRST] = outcome.first_failed
+            a_arr[L.FLAGS, i] |= FALLBACK
+            a_arr[L.FB_FIRST, i] = outcome.first_failed
         out = self._kernel(a_arr, batch.targets, fb_reward)
         return RewardBatch(
             np.asarray(out["reward"])[:n],

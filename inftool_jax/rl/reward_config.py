@@ -32,9 +32,9 @@ class RewardConfig(Section):
     expected; execution: calls whose outcome matches under the best matching (+1 for the final state when scored) / their count)."""
     clarify_needs_question: bool = True
     """A clarification turn passes the decision gate only if the text (no call) contains a '?'."""
-    max_calls: int = 8
-    """Kernel limit on calls per completion and per ground truth (1..12); the argument gate's exact matching costs 2**max_calls
-    bitmask operations per completion (Hall's theorem over subsets of made calls)."""
+    max_calls: int = 6
+    """Kernel limit on calls per completion and per ground truth (1..12); the argument gate's exact matching costs about
+    2**max_calls bitmask operations per completion (Hall's theorem over subsets of made calls): 6 -> 64, 8 -> 256."""
     max_params: int = 16
     """Kernel limit on distinct parameter names of one function across one ground truth's expected calls (1..30: slots are bits).
     Anything over a limit, or not representable exactly, is scored by the reference instead (same result)."""

@@ -1,28 +1,32 @@
 """Parsed calls and ground truth as two packed int32 matrices for the reward kernel.
 
-Names and execution outputs become small integer ids, interned per batch (a
-perfect hash: equal ids iff equal canonical forms, so no collision can make
-the kernel differ from the reference).
+What the kernel reads, per completion row (feature-major: ``[feature, row]``):
 
-Parameters are laid out by *slot*: per ground truth and function name, the
-distinct parameter names of that function's expected calls are numbered (at
-most ``max_params``), and every made call of that name puts each argument in
-the slot of its name. Made and expected calls of different names never pass
-the argument check, so slots only need to agree within one name. Per made
-call the kernel then reads bitmasks over slots: ``given``, ``strict`` (the
-value has the schema's type, items included), ``loose`` (only the outer type
-is right, which passes when the expected call also accepts ``""``: BFCL then
-skips the item check) and, per expected call ``j``, ``accept[j]``: the slots
-whose canonical value expected call ``j`` accepts. An argument whose name is
-in no expected call of that name clears the call's ``call_ok`` flag.
+- names and execution outputs as small integer ids, local to the row's target
+  (a perfect hash: equal ids iff equal canonical forms, so no collision can
+  make the kernel differ from the reference);
+- parameters by *slot*: per target and function name, the distinct
+  parameter names of that function's expected calls are numbered (at most
+  ``max_params``) and every made call of that name puts each argument in the
+  slot of its name. Made and expected calls of different names never pass
+  the argument check, so slots only need to agree within one name;
+- per made call ``i``: ``given`` (bitmask of slots it fills) and per expected
+  call ``j``: ``accept[i, j]`` (bitmask of the slots whose value passes ``j``'s
+  check of that parameter - its type and its value). A parameter that no
+  expected call of that name has, or a required parameter left out, sets the
+  ``POISON`` slot, which no expected call accepts;
+- per expected call: ``need`` (slots whose acceptable values lack ``""``),
+  and per target the count of expected calls of each name.
 
 Values are canonicalised with the argument check's rules, and the lookup of
 a canonical value among the acceptable ones is a dict lookup per target
-(memoised per target and slot: the G samples of a prompt repeat values):
+(memoised per target parameter: the G samples of a prompt repeat values):
 
 - strings (``string`` / ``any``): BFCL-standardised text;
 - arrays / tuples: the list with its top-level strings standardised; the
-  acceptable ``""`` reads as the empty list, as BFCL reads it;
+  acceptable ``""`` reads as the empty list, as BFCL reads it; items must have
+  the schema's item type (or, BFCL's nested check, a list option's own first
+  item type), unless an acceptable value is not a list;
 - numbers and booleans: the Python value itself, so keys are equal exactly
   when Python's ``==`` is (``1 == 1.0 == True``), as BFCL's ``in`` compares;
   an int given for a float is converted first;
@@ -30,13 +34,14 @@ a canonical value among the acceptable ones is a dict lookup per target
   check per acceptable dict - no unknown key, every key whose options lack
   ``""`` present, each value's canonical key (strings standardised, one level,
   as BFCL does) among that key's options; lists of dicts item by item, same
-  length, in order.
+  length, in order;
+- BFCL's "variable" case for scalars (acceptable values of another type than
+  the schema's): the value needs either type, then plain ``==``.
 
 Whatever cannot be encoded exactly raises :class:`Unencodable` and that
 completion is scored by the reference instead: more calls / parameters than
-the limits, BFCL's "variable" case (acceptable values of another type than
-the schema's), untyped parameters, malformed dict options, NaN, values of
-types JSON does not produce.
+the limits, "variable" arrays and dicts, untyped parameters, malformed dict
+options, NaN, values of types JSON does not produce.
 """
 
 from __future__ import annotations
@@ -56,27 +61,26 @@ DECISION_CODES = {"call": 0, "no_call": 1, "clarify": 2}
 MISSING = -1  # model side: absent / never seen in the ground truth
 PAD = -2  # ground-truth side padding; never equal to a model id
 PAD_MADE = -3  # model side padding of names: never equal to anything on the ground-truth side
+POISON = 1 << 30  # a slot no expected call accepts: the call fails whatever it is matched with
 
-FORMAT_OK, ASKS, FALLBACK = 1, 2, 4  # bits of the attempt FLAGS column
-SCORE_EXEC, STATE_SCORED = 1, 2  # bits of the target EXEC column
+FORMAT_OK, ASKS, FALLBACK = 1, 2, 4  # bits of the attempt FLAGS feature
+SCORE_EXEC, STATE_SCORED = 1, 2  # bits of the target EXEC feature
 
 
 class Layout:
-    """Column offsets of the packed matrices for ``C`` calls (attempt: ``[N, width_a]``, target: ``[U, width_t]``)."""
+    """Feature offsets of the packed matrices for ``C`` calls (attempts: ``[width_a, N]``, targets: ``[width_t, U]``)."""
 
     def __init__(self, max_calls: int) -> None:
         C = self.C = max_calls
-        # attempt side: scalars, then C per-call columns each, then accept[i, j] i-major
+        # attempt side: scalars, then C per-call features each, then accept[i, j] i-major
         self.TARGET, self.FLAGS, self.N, self.STATE, self.FB_FIRST = range(5)
-        base = 5
-        self.NAME, self.CALL_OK, self.GIVEN, self.STRICT, self.LOOSE, self.RESULT = (base + k * C for k in range(6))
-        self.ACCEPT = base + 6 * C
+        self.NAME, self.GIVEN, self.RESULT = (5 + k * C for k in range(3))
+        self.ACCEPT = 5 + 3 * C
         self.width_a = self.ACCEPT + C * C
-        # target side
+        # target side: scalars, then C per-call features each (NCOUNT: expected calls per local name id)
         self.DECISION, self.TN, self.EXEC, self.TSTATE = range(4)
-        base = 4
-        self.TNAME, self.WANTED, self.NEED, self.LENIENT, self.TRESULT = (base + k * C for k in range(5))
-        self.width_t = base + 5 * C
+        self.TNAME, self.NEED, self.TRESULT, self.NCOUNT = (4 + k * C for k in range(4))
+        self.width_t = 4 + 4 * C
 
 
 def answer_type(options: list[Any]) -> type | None:
@@ -149,23 +153,22 @@ MEMO_LIMIT = 4096
 
 
 class SlotRule:
-    """How one parameter of one function is encoded for one target: its slot and what each expected call accepts.
+    """How one parameter of one function is encoded for one target: its slot, and what each expected call accepts.
 
-    ``encode(value)`` gives ``(slot_bit, strict, loose, accept bits over expected calls)``. Where BFCL's
-    verdict for some expected call depends on more than the slot's shared type flags (its "variable" case
-    for scalars, list options whose item type differs from the schema's), the rule is *per call*: strict is
-    True and the accept bits carry each expected call's full verdict, type check included.
+    ``encode(value)`` gives ``(slot_bit, bits)``: bit j set when expected call j's check of this
+    parameter passes for ``value`` (BFCL's type check, then its value check).
     """
 
-    __slots__ = ("slot_bit", "type_name", "py_type", "item_type", "accepts", "dict_options", "list_dict_options",
-                 "variable", "item_alts", "items_per_call", "memo")
+    __slots__ = ("slot_bit", "type_name", "py_type", "item_type", "accepts", "lenient_bits", "dict_options",
+                 "list_dict_options", "variable", "item_alts", "items_per_call", "memo")
 
     def __init__(self, slot_bit: int, type_name: str, item_type_name: str | None) -> None:
         self.slot_bit = slot_bit
         self.type_name = type_name
         self.py_type = PY_TYPES[type_name]
         self.item_type = PY_TYPES[item_type_name] if item_type_name else None
-        self.accepts: dict[Any, int] = {}  # canonical value -> bits of expected calls accepting it (scalars, strings, lists)
+        self.accepts: dict[Any, int] = {}  # canonical value -> bits of expected calls whose options hold it
+        self.lenient_bits = 0  # arrays: expected calls with a non-list option (BFCL then skips the item type check)
         self.dict_options: list = []  # [(bit of j, [DictOption, ...])]
         self.list_dict_options: list = []  # [(bit of j, [[DictOption, ...] per acceptable list])]
         self.variable: list = []  # [(bit of j, BFCL answer type, frozenset of eq_keys)]: j's options have another type
@@ -173,20 +176,20 @@ class SlotRule:
         self.items_per_call = False  # some list option's items have another type than the schema's
         self.memo: dict = {}
 
-    def encode(self, value: Any) -> tuple[int, bool, bool, int]:
+    def encode(self, value: Any) -> tuple[int, int]:
         """Encode one made value (memoised for hashable values); raises Unencodable."""
         try:
             key = (type(value), value)
             hit = self.memo.get(key)
         except TypeError:  # lists and dicts: computed each time
-            return (self.slot_bit, *self._encode(value))
+            return self.slot_bit, self._bits(value)
         if hit is None:
-            hit = (self.slot_bit, *self._encode(value))
+            hit = (self.slot_bit, self._bits(value))
             if len(self.memo) < MEMO_LIMIT:
                 self.memo[key] = hit
         return hit
 
-    def _encode(self, value: Any) -> tuple[bool, bool, int]:
+    def _bits(self, value: Any) -> int:
         tname = self.type_name
         if tname == "float" and type(value) is int:
             try:
@@ -205,17 +208,17 @@ class SlotRule:
                         key = eq_key(value)
                     if key in keys:
                         bits |= bit
-            return True, False, bits
+            return bits
         if vt is not py:
-            return False, False, 0
+            return 0
         if py is str:
-            return True, False, self.accepts.get(standardize(value), 0)
+            return self.accepts.get(standardize(value), 0)
         if py is dict:
             bits = 0
             for bit, options in self.dict_options:
                 if any(o.accepts(value) for o in options):
                     bits |= bit
-            return True, False, bits
+            return bits
         if py is list:
             item = self.item_type
             strict = all(type(x) is item for x in value)
@@ -226,20 +229,20 @@ class SlotRule:
                         if len(opts) == len(value) and all(type(v) is dict and o.accepts(v) for v, o in zip(value, opts)):
                             bits |= bit
                             break
-                return strict, not strict, bits
+                return bits if strict else bits & self.lenient_bits
             bits = self.accepts.get(_std_items(value), 0)
             if not self.items_per_call:
-                return strict, not strict, bits
+                return bits if strict else bits & self.lenient_bits
             types = set(map(type, value))
             exact = 0
             for bit, lenient, allowed in self.item_alts:
                 if bits & bit and (lenient or any(types <= a for a in allowed)):
                     exact |= bit
-            return True, False, exact
-        return True, False, self.accepts.get(eq_key(value), 0)
+            return exact
+        return self.accepts.get(eq_key(value), 0)
 
-    def add_options(self, bit: int, options: list[Any]) -> bool:
-        """Register expected call ``bit``'s acceptable values; returns whether array item types go unchecked for it."""
+    def add_options(self, bit: int, options: list[Any]) -> None:
+        """Register expected call ``bit``'s acceptable values."""
         if type(options) is not list:
             raise Unencodable("acceptable values are not a list")
         expected = self.py_type
@@ -252,23 +255,25 @@ class SlotRule:
                 raise Unencodable("BFCL variable: acceptable values of another type than the array/dict schema's")
             # BFCL: the value needs the schema's or the answer's type, then plain == among the options
             self.variable.append((bit, atype, frozenset(map(eq_key, options))))
-            return False
+            return
         if expected is dict:
             # "" is skipped and other non-dicts never match (BFCL's dict_checker)
             self.dict_options.append((bit, [DictOption(o) for o in options if type(o) is dict]))
-            return False
+            return
         if expected is list:
             item = self.item_type
             if item is None:
                 raise Unencodable("array without item type")
             lists = [o for o in options if type(o) is list]
             lenient = len(lists) < len(options)
+            if lenient:
+                self.lenient_bits |= bit
             if item is dict:
                 if any(type(o) is not list and o != "" for o in options) or any(type(x) is not dict for o in lists for x in o):
                     raise Unencodable("list-of-dict option that is neither a list of dicts nor ''")
                 # "" reads as a list of length 0: it accepts the empty list
                 self.list_dict_options.append((bit, [[DictOption(x) for x in o] for o in lists] + ([[]] if "" in options else [])))
-                return lenient
+                return
             if any(type(o) not in (list, str) for o in options):
                 raise Unencodable("array option that is neither a list nor a string (the checker rejects it)")
             # BFCL's nested check also admits items of each list option's own first item type
@@ -280,17 +285,16 @@ class SlotRule:
             for o in options:
                 k = _std_items(o)
                 accepts[k] = accepts.get(k, 0) | bit
-            return lenient
+            return
         keys = [standardize(o) for o in options if type(o) is str] if expected is str else [eq_key(o) for o in options]
         for k in keys:
             accepts[k] = accepts.get(k, 0) | bit
-        return False
 
 
 class TargetCode:
     """One target, encoded independently of any batch: its packed row (ids local to the target), and per
     function name the rules of its parameters. Cached on the target object (weakly), like the checker's
-    own per-target preparation, so later batches and the G samples of a prompt reuse it."""
+    own per-target preparation, so the G samples of a prompt and later batches reuse it."""
 
     __slots__ = ("packed", "rules", "required", "names", "outputs", "__weakref__")
 
@@ -317,9 +321,11 @@ def encode_target(target: RewardTarget, L: Layout, config: RewardConfig) -> Targ
     rules: dict[str, dict[str, SlotRule]] = {}
     for j, call in enumerate(target.calls):
         schema = target.functions[call.name]
-        out[L.TNAME + j] = names.setdefault(call.name, len(names))
+        local = names.setdefault(call.name, len(names))
+        out[L.TNAME + j] = local
+        out[L.NCOUNT + local] += 1
         frules = rules.setdefault(call.name, {})
-        wanted = need = lenient = 0
+        need = 0
         for param, options in call.arguments.items():
             rule = frules.get(param)
             if rule is None:
@@ -329,12 +335,10 @@ def encode_target(target: RewardTarget, L: Layout, config: RewardConfig) -> Targ
                 if type_name is None:
                     raise Unencodable("parameter without a usable type (compared by value only)")
                 rule = frules[param] = SlotRule(1 << len(frules), type_name, schema.item_types.get(param))
-            if rule.add_options(1 << j, options):
-                lenient |= rule.slot_bit
-            wanted |= rule.slot_bit
+            rule.add_options(1 << j, options)
             if "" not in options:
                 need |= rule.slot_bit
-        out[L.WANTED + j], out[L.NEED + j], out[L.LENIENT + j] = wanted, need, lenient
+        out[L.NEED + j] = need
     if target.results is not None:
         out[L.EXEC] |= SCORE_EXEC
         for j, r in enumerate(target.results):
@@ -364,8 +368,9 @@ def target_code(target: RewardTarget, L: Layout, config: RewardConfig, cache: bo
 
 
 def encode_attempt(attempt: Attempt, code: TargetCode, C: int, base: int, calls_out: list, args_out: list) -> tuple[int, int, int]:
-    """Encode one completion against its target's code: appends per-call and per-argument entries and
-    returns the row's (flags, calls made, state id); raises Unencodable past the limits."""
+    """Encode one completion against its target's code: appends per-call ``(row * C + call, name, result)``
+    and per-argument ``(row * C + call, slot bit, accept bits)`` entries and returns the row's
+    ``(flags, calls made, state id)``; raises Unencodable past the limits."""
     parsed = attempt.parsed
     flags = (FORMAT_OK if parsed.ok else 0) | (ASKS if "?" in parsed.content else 0)
     if not parsed.ok:
@@ -383,7 +388,7 @@ def encode_attempt(attempt: Attempt, code: TargetCode, C: int, base: int, calls_
         name = call.name
         frules = all_rules.get(name)
         if frules is None:  # no expected call has this name: every pair fails on the name
-            add_call((base + i, MISSING, 0, result))
+            add_call((base + i, MISSING, result))
             continue
         args = call.arguments
         ok = True
@@ -397,7 +402,9 @@ def encode_attempt(attempt: Attempt, code: TargetCode, C: int, base: int, calls_
                 ok = False  # in no expected call of this name: unexpected whichever one it is matched with
                 continue
             add_arg((base + i, *rule.encode(value)))
-        add_call((base + i, names[name], ok, result))
+        if not ok:
+            add_arg((base + i, POISON, 0))
+        add_call((base + i, names[name], result))
     state = attempt.state
     return flags, len(calls), MISSING if state is None else outputs.get(state, MISSING)
 
@@ -410,8 +417,8 @@ def bucket(n: int, multiple: int = 1, minimum: int = 8) -> int:
 
 @dataclass
 class EncodedBatch:
-    """The kernel's inputs: ``attempts`` [Nb, width_a], ``targets`` [Ub, width_t] (row counts bucketed), and
-    ``encoded`` [N] - True where the kernel scores the completion (the rest need the reference)."""
+    """The kernel's inputs, feature-major: ``attempts`` [width_a, Nb], ``targets`` [width_t, Ub] (row counts bucketed),
+    and ``encoded`` [N] - True where the kernel scores the completion (the rest need the reference)."""
 
     attempts: np.ndarray
     targets: np.ndarray
@@ -421,29 +428,24 @@ class EncodedBatch:
     """Why completions fell back to the reference, with counts (target reasons count once per completion)."""
 
 
-def _write(a_arr: np.ndarray, L: Layout, calls: list[int], args: list[int]) -> None:
-    """Scatter the flat per-call and per-argument entries into the attempt matrix, vectorised."""
+def _write(a_arr: np.ndarray, L: Layout, n: int, calls: list[int], args: list[int]) -> None:
+    """Scatter the flat per-call and per-argument entries into the (feature-major) attempt matrix, vectorised."""
     C = L.C
-    flat = a_arr.reshape(-1)  # view
-    width = L.width_a
     if calls:
-        c = np.array(calls, np.int64).reshape(-1, 4)
-        index = c[:, 0]  # row * C + call
-        at = (index // C) * width + index % C
-        flat[at + L.NAME] = c[:, 1]
-        flat[at + L.CALL_OK] = c[:, 2]
-        flat[at + L.RESULT] = c[:, 3]
+        c = np.array(calls, np.int64).reshape(-1, 3)
+        row, call = c[:, 0] // C, c[:, 0] % C
+        a_arr[L.NAME + call, row] = c[:, 1]
+        a_arr[L.RESULT + call, row] = c[:, 2]
     if args:
-        g = np.array(args, np.int64).reshape(-1, 5)
-        index, bit, accept = g[:, 0], g[:, 1], g[:, 4]
-        size = a_arr.shape[0] * C
-        # slots are distinct within a call, so summing slot bits is OR-ing them
-        for col, weights in ((L.GIVEN, bit), (L.STRICT, bit * g[:, 2]), (L.LOOSE, bit * g[:, 3])):
-            a_arr[:, col : col + C] = np.bincount(index, weights, size).reshape(-1, C)
+        g = np.array(args, np.int64).reshape(-1, 3)
+        index, bit, accept = g[:, 0], g[:, 1], g[:, 2]
+        size = n * C
+        # slots are distinct within a call, so summing slot bits is OR-ing them (exact in float64: < 2**31)
+        a_arr[L.GIVEN : L.GIVEN + C, :n] = np.bincount(index, bit, size).reshape(n, C).T
         # accept[i, j]: the slots of call i whose value expected call j accepts (bit j of each slot's mask)
         spread = ((accept[:, None] >> np.arange(C)) & 1) * bit[:, None]  # [A, C]
         acc = np.bincount((index[:, None] * C + np.arange(C)).reshape(-1), spread.reshape(-1), size * C)
-        a_arr[:, L.ACCEPT : L.ACCEPT + C * C] = acc.reshape(-1, C * C)
+        a_arr[L.ACCEPT : L.ACCEPT + C * C, :n] = acc.reshape(n, C * C).T
 
 
 def encode_batch(attempts: list[Attempt], targets: list[RewardTarget], config: RewardConfig, group_size: int = 1,
@@ -487,16 +489,17 @@ def encode_batch(attempts: list[Attempt], targets: list[RewardTarget], config: R
             continue
         rows[i] = row
         ok[i] = True
-    t_arr = np.zeros((bucket(len(t_rows)), L.width_t), np.int32)
+    # feature-major [width, rows]: the kernel's per-row work then runs along the long, contiguous axis
+    t_arr = np.zeros((L.width_t, bucket(len(t_rows))), np.int32)
     if t_rows:
-        t_arr[: len(t_rows)] = t_rows
-    a_arr = np.zeros((bucket(n, group_size), L.width_a), np.int32)
-    a_arr[:n, L.TARGET] = rows
-    a_arr[:n, L.FLAGS] = flags
-    a_arr[:n, L.N] = n_made
-    a_arr[:, L.STATE] = MISSING
-    a_arr[:n, L.STATE] = states
-    a_arr[:, L.NAME : L.NAME + C] = PAD_MADE
-    a_arr[:, L.RESULT : L.RESULT + C] = MISSING
-    _write(a_arr, L, calls_out, args_out)
+        t_arr[:, : len(t_rows)] = np.array(t_rows, np.int32).T
+    a_arr = np.zeros((L.width_a, bucket(n, group_size)), np.int32)
+    a_arr[L.TARGET, :n] = rows
+    a_arr[L.FLAGS, :n] = flags
+    a_arr[L.N, :n] = n_made
+    a_arr[L.STATE] = MISSING
+    a_arr[L.STATE, :n] = states
+    a_arr[L.NAME : L.NAME + C] = PAD_MADE
+    a_arr[L.RESULT : L.RESULT + C] = MISSING
+    _write(a_arr, L, n, calls_out, args_out)
     return EncodedBatch(a_arr, t_arr, ok, L, reasons)
