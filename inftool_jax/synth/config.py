@@ -5,6 +5,7 @@ from __future__ import annotations
 from pydantic import field_validator, model_validator
 
 from inftool_jax.config_base import Section
+from inftool_jax.synth.llm_backend_config import OpenAIBackendConfig, PolicyBackendConfig
 
 CATEGORIES = (
     "single",
@@ -149,6 +150,10 @@ class SynthConfig(Section):
     """Backend per agent role."""
     verification: Verification = Verification()
     """Verification gates."""
+    openai: OpenAIBackendConfig = OpenAIBackendConfig()
+    """The `openai` backend: any OpenAI-compatible chat endpoint (SGLang, sglang-jax, vLLM, `inftool serve openai`)."""
+    policy: PolicyBackendConfig = PolicyBackendConfig()
+    """The `policy` backend: the in-process JAX model and sampler."""
     shard_size: int = 10000
     """Episodes per JSONL shard (episodes-00000.jsonl, ...); rejected episodes shard the same way."""
     fsync_every: int = 64

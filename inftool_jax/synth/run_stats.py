@@ -10,7 +10,7 @@ from inftool_jax.synth.config import CATEGORIES
 from inftool_jax.synth.grounding import leaves
 from inftool_jax.synth.verify import GATES
 
-PIPELINE_GATES = ("plan",) + GATES
+PIPELINE_GATES = ("plan", "backend") + GATES
 
 
 class RunStats:
