@@ -1,0 +1,95 @@
+"""`run_grpo` end to end on a tiny model: outputs, metrics, and a resumed run equal to an uninterrupted one."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from inftool_jax.config import Config, load_config
+from inftool_jax.errors import InputError
+from inftool_jax.rl.grpo_stage_config import GRPOStageConfig
+from inftool_jax.rl.reward_config import RewardConfig
+from inftool_jax.train.config import TrainConfig
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+class GRPOExperiment(Config):
+    """The composed config as inftool_jax/config.py is to hold it (grpo, train and reward sections)."""
+
+    grpo: GRPOStageConfig = GRPOStageConfig()
+    train: TrainConfig = TrainConfig()
+    reward: RewardConfig = RewardConfig()
+
+
+def _config(**train):
+    base = load_config(ROOT / "configs" / "cpu_tiny.yaml")
+    raw = base.model_dump()
+    raw["grpo"] = {"group_size": 2, "prompts_per_step": 2, "max_completion_len": 12, "categories": ["single", "multiple"],
+                   "drop_zero_variance_groups": False}
+    raw["train"] = {"max_steps": 2, "log_every": 1, "checkpoint_every": 1, "learning_rate": 1e-3, "warmup_steps": 0,
+                    "weight_decay": 0.1, "peak_flops": 1e11, "tensorboard": False, "bucket_multiple": 64, **train}
+    cfg = GRPOExperiment.model_validate(raw)
+    cfg._base_dir = base._base_dir
+    return cfg
+
+
+@pytest.fixture(scope="module")
+def setup(tmp_path_factory):
+    from inftool_jax.model.tiny_model import TinyModelConfig, init_tiny_model
+    from inftool_jax.synth.config import SynthConfig
+    from inftool_jax.synth.pipeline import Synthesis
+    from inftool_jax.tools.catalog import load_catalog
+
+    root = tmp_path_factory.mktemp("grpo")
+    tiny = TinyModelConfig(hidden_size=64, intermediate_size=128, num_layers=2, bpe_vocab_size=1024, examples_per_tool=1)
+    model = init_tiny_model(root / "model", [ROOT / "configs" / "specs"], tiny, progress=False)
+    synth = SynthConfig.model_validate({"categories": {"single": 1, "parallel": 0, "multiple": 1, "parallel_multiple": 0,
+                                        "no_call": 0, "clarification": 0, "multi_step": 0, "multi_turn": 0},
+                                        "difficulty": {"tools_offered_min": 1, "tools_offered_max": 2}})
+    run = Synthesis(load_catalog([ROOT / "configs" / "specs"]).tools, synth, 0, root / "data")
+    run.open(False)
+    run.run(8)
+    return root, model, root / "data"
+
+
+@pytest.mark.slow
+def test_grpo_run_writes_an_hf_model_and_metrics_and_resumes_exactly(setup):
+    from safetensors.numpy import load_file
+
+    from inftool_jax.rl.grpo_run import run_grpo
+
+    root, model, data = setup
+    a = root / "a"
+    last = run_grpo(_config(), model, data, a, progress=False)
+    lines = [json.loads(x) for x in (a / "metrics.jsonl").read_text().splitlines()]
+    assert [x["step"] for x in lines] == [1, 2]
+    for key in ("reward_mean", "gate_format", "gate_arguments", "clip_frac", "entropy", "tokens_per_second", "step_mfu", "loss"):
+        assert key in lines[-1], key
+    assert (a / "config.json").is_file() and (a / "tokenizer.json").is_file()
+    assert last["generated_tokens"] > 0
+
+    with pytest.raises(InputError):  # a finished run is not overwritten silently
+        run_grpo(_config(), model, data, a, progress=False)
+
+    # "interrupt" a copy after step 1: drop its step-2 checkpoint and metrics line, then resume
+    b = root / "b"
+    shutil.copytree(a, b)
+    shutil.rmtree(b / "checkpoints" / "2")
+    (b / "model.safetensors").unlink()
+    (b / "metrics.jsonl").write_text((a / "metrics.jsonl").read_text().splitlines()[0] + "\n")
+    run_grpo(_config(), model, data, b, resume=True, progress=False)
+    wa, wb = load_file(a / "model.safetensors"), load_file(b / "model.safetensors")
+    assert wa.keys() == wb.keys()
+    for name in wa:
+        np.testing.assert_array_equal(wa[name], wb[name])
+    resumed = json.loads((b / "metrics.jsonl").read_text().splitlines()[-1])
+    for key in ("reward_mean", "generated_tokens", "loss", "grad_norm"):
+        assert resumed[key] == lines[-1][key], key
+    # and training moved the weights at all
+    w0 = load_file(Path(model) / "model.safetensors")
+    assert any(not np.array_equal(w0[n], wa[n]) for n in wa)
