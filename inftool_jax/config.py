@@ -17,7 +17,7 @@ from inftool_jax.config_base import Section
 from inftool_jax.errors import InputError
 from inftool_jax.model.config import DistributedConfig, MeshConfig, ModelConfig
 from inftool_jax.model.tiny_model import TinyModelConfig
-from inftool_jax.rl.grpo_config import GRPOConfig
+from inftool_jax.rl.grpo_stage_config import GRPOStageConfig
 from inftool_jax.rl.reward_config import RewardConfig
 from inftool_jax.synth.config import SynthConfig
 
@@ -45,8 +45,8 @@ class Config(Section):
     """Synthesis: category mix, difficulty, agent backends, verification, dataset layout."""
     reward: RewardConfig = RewardConfig()
     """The gated reward: gate weights and partial credit."""
-    grpo: GRPOConfig = GRPOConfig()
-    """GRPO: group size, advantages, clipping, KL, loss aggregation."""
+    grpo: GRPOStageConfig = GRPOStageConfig()
+    """GRPO stage: group size, advantages, clipping, KL, loss aggregation, rollouts, step sizes."""
 
     _base_dir: Path = PrivateAttr(default_factory=Path.cwd)
 
