@@ -1,7 +1,13 @@
 """BFCL's Python-call syntax: ``[f(a=1), mod.g(b="x", c=[1, {"k": -2.5}])]``.
 
-Parsing uses ``ast.parse(mode="eval")`` and a whitelist walker
-(:mod:`inftool_jax.calls.python_ast_decode`); nothing is evaluated.
+This is the project's one decoder of that syntax: the tool-call format
+``python`` and the BFCL checker (:mod:`inftool_jax.evaluate.bfcl_checker`, via
+``bfcl_compat=True``) both read model text here. Nothing is ever evaluated,
+not even arithmetic: in every mode a binary operation (``2*3``, ``"a"+"b"``)
+is a parse failure. Reading goes first through the fast tokenising path
+(:mod:`inftool_jax.calls.python_fast_path`) for the common answer shape, and
+falls back to ``ast.parse(mode="eval")`` plus a whitelist walker
+(:mod:`inftool_jax.calls.python_ast_decode`); both give the same result.
 
 ``parse_python(text)`` (this project's meaning) accepts one call, several
 calls with or without the outer brackets, and an optional code fence
@@ -17,8 +23,10 @@ calls, ``content`` = the text).
 ``default_decode_ast_prompting`` (strip backticks/newlines/spaces, add the
 missing outer brackets, ``ast_parse(language=PYTHON)``): ``ok`` exactly when
 the official decoder returns, with the same names and values (tuples, bare
-names as strings, nested call dicts, ...), except that text BFCL would
-``eval`` (arithmetic) fails here. Prose fails in this mode, as it does in BFCL.
+names as strings, nested call dicts, subscripts as source text, ...), except
+that text BFCL would ``eval`` (arithmetic) fails here - the one deliberate
+difference, which the BFCL agreement tests count separately. Prose fails in
+this mode, as it does in BFCL.
 
 Inputs longer than :data:`MAX_TEXT_CHARS` fail without being parsed; deep or
 degenerate inputs fail through CPython's own limits (200 nested brackets,
@@ -36,6 +44,7 @@ from typing import Any
 
 from inftool_jax.calls.call import Call, ParseResult
 from inftool_jax.calls.python_ast_decode import DecodeError, bfcl_calls, strict_calls
+from inftool_jax.calls.python_fast_path import Bail, CannotDecode, fast_calls
 
 MAX_TEXT_CHARS = 2_000_000
 
@@ -133,16 +142,23 @@ def _parse_expression(source: str) -> ast.Expression:
 
 
 def _bfcl_compat(text: str) -> ParseResult:
-    # the exact string steps of default_decode_ast_prompting and ast_parse
-    result = text.strip("`\n ")
-    if not result.startswith("["):
-        result = "[" + result
-    if not result.endswith("]"):
-        result = result + "]"
-    source = result.strip().strip("'")
+    # the string steps of default_decode_ast_prompting; ast_parse's .strip().strip("'") that
+    # follows changes nothing once the text starts with "[" and ends with "]"
+    source = text.strip("`\n ")
+    if not source.startswith("["):
+        source = "[" + source
+    if not source.endswith("]"):
+        source = source + "]"
+    try:
+        # positional ParseResult arguments: this is the checker's hot path
+        return ParseResult(True, [Call(name, arguments) for name, arguments in fast_calls(source, bfcl=True)])
+    except CannotDecode:
+        return ParseResult(ok=False, error="not a list of calls (prose, unbalanced brackets or a non-call element)")
+    except Bail:
+        pass
     try:
         decoded = bfcl_calls(_parse_expression(source).body)
-        calls = [Call(name=name, arguments=arguments) for item in decoded for name, arguments in item.items()]
+        calls = [Call(name, arguments) for item in decoded for name, arguments in item.items()]
     except DecodeError as err:
         return ParseResult(ok=False, error=err.message)
     except (SyntaxError, ValueError, TypeError, RecursionError, MemoryError, OverflowError) as err:
@@ -194,6 +210,12 @@ def _parse_strict(code: str, code_start: int, *, fenced: bool, content: str, ori
     def prose() -> ParseResult:
         return ParseResult(ok=True, content=original)
 
+    try:
+        pairs = fast_calls(stripped, bfcl=False)
+    except Bail:
+        pass
+    else:
+        return ParseResult(ok=True, calls=[Call(name, arguments) for name, arguments in pairs], content=content)
     try:
         body = _parse_expression(stripped).body
     except SyntaxError as err:

@@ -475,22 +475,25 @@ def prepare(
     return entry
 
 
-def _as_pairs(calls: Sequence[Any]) -> list[tuple[str, dict]]:
+def _as_calls(calls: Sequence[Any]) -> list[Call]:
     out = []
     for c in calls:
-        if type(c) is tuple and len(c) == 2:
+        if type(c) is Call:
             out.append(c)
-        elif isinstance(c, Call) or hasattr(c, "arguments"):
-            out.append((c.name, c.arguments))
+        elif type(c) is tuple and len(c) == 2:
+            out.append(Call(*c))
+        elif hasattr(c, "name") and hasattr(c, "arguments"):
+            out.append(c)  # any object shaped like a Call
         elif isinstance(c, dict) and len(c) == 1:
-            out.append(next(iter(c.items())))
+            out.append(Call(*next(iter(c.items()))))
         else:
             raise TypeError(f"not a call: {c!r}")
     return out
 
 
 def check_prepared(entry: PreparedEntry, calls: Sequence[Any]) -> Verdict:
-    """Check decoded calls (``Call`` objects or BFCL ``{name: args}`` dicts) against a prepared entry.
+    """Check decoded calls (``Call`` objects, ``(name, arguments)`` pairs or BFCL
+    ``{name: args}`` dicts) against a prepared entry.
 
     For relevance kinds, ``calls`` empty means "no call decoded" (a decode
     failure is also no call: pass ``[]``).
@@ -504,29 +507,29 @@ def check_prepared(entry: PreparedEntry, calls: Sequence[Any]) -> Verdict:
         if calls:
             return _OK
         return _fail("relevance_error:decoder_failed", "Invalid syntax. Failed to decode AST when it should have.")
-    return _check_pairs(entry, _as_pairs(calls))
+    return _check_calls(entry, _as_calls(calls))
 
 
-def _check_pairs(entry: PreparedEntry, pairs: list) -> Verdict:
+def _check_calls(entry: PreparedEntry, calls: list) -> Verdict:
     kind = entry.kind
     if kind == "irrelevance" or kind == "relevance":
-        return check_prepared(entry, pairs)
+        return check_prepared(entry, calls)
     if kind == "simple":
-        if len(pairs) != 1:
+        if len(calls) != 1:
             return _fail("simple_function_checker:wrong_count", "Wrong number of functions.")
         if entry.broken or not entry.calls:
             return _fail("checker:malformed_entry", entry.broken or "no ground truth")
-        return entry.calls[0].check(*pairs[0])
-    if len(pairs) != len(entry.calls):
+        return entry.calls[0].check(calls[0].name, calls[0].arguments)
+    if len(calls) != len(entry.calls):
         prefix = "multiple_function_checker" if kind == "multiple" else "parallel_function_checker_no_order"
         return _fail(f"{prefix}:wrong_count", "Wrong number of functions.")
     if entry.broken:
         return _fail("checker:malformed_entry", entry.broken)
     if kind == "multiple":
-        return entry.calls[0].check(*pairs[0]) if pairs else _OK
+        return entry.calls[0].check(calls[0].name, calls[0].arguments) if calls else _OK
     if entry.matching == "optimal":
-        return _match_optimal(entry.calls, pairs)
-    return _match_greedy(entry.calls, pairs)
+        return _match_optimal(entry.calls, calls)
+    return _match_greedy(entry.calls, calls)
 
 
 def _no_match(i: int, unmatched: list[int]) -> Verdict:
@@ -536,11 +539,11 @@ def _no_match(i: int, unmatched: list[int]) -> Verdict:
     )
 
 
-def _match_greedy(gt_calls: list, pairs: list) -> Verdict:
-    matched = [False] * len(pairs)
+def _match_greedy(gt_calls: list, calls: list) -> Verdict:
+    matched = [False] * len(calls)
     for i, gt in enumerate(gt_calls):
-        for j, (name, args) in enumerate(pairs):
-            if not matched[j] and gt.check(name, args).valid:
+        for j, call in enumerate(calls):
+            if not matched[j] and gt.check(call.name, call.arguments).valid:
                 matched[j] = True
                 break
         else:
@@ -548,10 +551,10 @@ def _match_greedy(gt_calls: list, pairs: list) -> Verdict:
     return _OK
 
 
-def _match_optimal(gt_calls: list, pairs: list) -> Verdict:
+def _match_optimal(gt_calls: list, calls: list) -> Verdict:
     n = len(gt_calls)
-    fits = [[j for j, (name, args) in enumerate(pairs) if gt.check(name, args).valid] for gt in gt_calls]
-    owner = [-1] * len(pairs)  # model call j -> ground-truth call i
+    fits = [[j for j, call in enumerate(calls) if gt.check(call.name, call.arguments).valid] for gt in gt_calls]
+    owner = [-1] * len(calls)  # model call j -> ground-truth call i
 
     def augment(i: int, seen: list[bool]) -> bool:
         for j in fits[i]:
@@ -563,19 +566,24 @@ def _match_optimal(gt_calls: list, pairs: list) -> Verdict:
         return False
 
     for i in range(n):
-        if not augment(i, [False] * len(pairs)):
+        if not augment(i, [False] * len(calls)):
             return _no_match(i, [j for j, o in enumerate(owner) if o < 0])
     return _OK
 
 
 def check_result(entry: PreparedEntry, result: Any) -> Verdict:
-    """Decode one BFCL ``result`` (model text, Hermes text or decoded list) and check it."""
+    """Decode one BFCL ``result`` (model text, Hermes text or decoded list) and check it.
+
+    Text is decoded by :func:`inftool_jax.calls.parse_python` with
+    ``bfcl_compat=True`` (see :mod:`inftool_jax.evaluate.bfcl_decode`), so
+    arithmetic, which the official decoder evaluates, is a decode failure.
+    """
     decoded = decode_result(result)
     if entry.kind in ("irrelevance", "relevance"):
-        return check_prepared(entry, decoded.pairs if decoded.has_call else [])
+        return check_prepared(entry, decoded.calls if decoded.has_call else [])
     if decoded.status != OK:
         return _fail(decoded.status, decoded.error or "could not decode")
-    return _check_pairs(entry, decoded.pairs)
+    return _check_calls(entry, decoded.calls)
 
 
 def check_calls(

@@ -1,5 +1,8 @@
 """parse_python(bfcl_compat=True) decodes exactly like the official BFCL decoder, minus its eval.
 
+The text goes through the whole decoder (fast path, then AST fallback), so
+these tests pin both paths against the official one.
+
 The reference is ``bfcl_eval.model_handler.utils.default_decode_ast_prompting``
 (what ``decode_ast`` of BFCL's prompting handlers runs before the AST checker).
 Generated model outputs cover literals, positional and starred arguments,
@@ -140,9 +143,43 @@ def test_bfcl_compat_agrees_on_hand_picked_cases(official_decode, text):
     _agree(official_decode, text)
 
 
-def test_bfcl_compat_refuses_arithmetic_that_the_official_decoder_evaluates():
-    result = parse_python("[f(a=1+2)]", bfcl_compat=True)
-    assert not result.ok and "eval" in result.error
+@pytest.mark.parametrize("text", ["[f(a=1+2)]", "f(a=2*3)", "[f(a='ab'+'c')]", "```\n[f(a=2**0.5)]\n```", "[f(a=[1, 2*3])]"])
+@pytest.mark.parametrize("bfcl_compat", [True, False])
+def test_arithmetic_is_a_decode_failure_in_every_mode(text, bfcl_compat):
+    result = parse_python(text, bfcl_compat=bfcl_compat)
+    assert not result.ok and result.calls == []
+    assert ("BFCL would eval" if bfcl_compat else "arithmetic") in result.error
+
+
+def test_bfcl_compat_reads_calls_with_and_without_brackets_and_bare_fences():
+    def pairs(text):
+        result = parse_python(text, bfcl_compat=True)
+        assert result.ok, result.error
+        return [(c.name, c.arguments) for c in result.calls]
+
+    assert pairs("[f(a=1), m.g(b='x', c=[1, {'k': -2.5}])]") == [("f", {"a": 1}), ("m.g", {"b": "x", "c": [1, {"k": -2.5}]})]
+    assert pairs("f(a=1)") == [("f", {"a": 1})]
+    assert pairs("```\n[f(a=True, b=None)]\n```") == [("f", {"a": True, "b": None})]
+    assert pairs("[]") == []
+
+
+@pytest.mark.parametrize(
+    ("text", "arguments"),
+    [
+        ("[f(1, a=2)]", {"a": 2}),  # positional arguments dropped
+        ("[f(a=x)]", {"a": "x"}),  # a bare name decodes to its identifier
+        ("[f(a=+5)]", {"a": -5}),  # any unary operator on a constant negates it
+        ("[f(a=g(1))]", {"a": "g(1)"}),
+        ("[f(a=g(b=1))]", {"a": {"g": {"b": 1}}}),
+        ("[f(a=(1, 2))]", {"a": (1, 2)}),
+        ("[f(a=1, a=2)]", {"a": 2}),  # a repeated keyword keeps the last value
+        ("[f(a=z[1])]", {"a": "z[1]"}),
+    ],
+)
+def test_bfcl_compat_reproduces_bfcl_quirks(text, arguments):
+    result = parse_python(text, bfcl_compat=True)
+    assert result.ok, result.error
+    assert [typed(c.arguments) for c in result.calls] == [typed(arguments)]
 
 
 def test_bfcl_compat_keeps_tuples_names_and_nested_calls_like_bfcl():

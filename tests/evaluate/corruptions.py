@@ -3,12 +3,19 @@
 Used by the agreement tests and the checker benchmark. Every variant is model
 text in BFCL's Python call syntax (as a prompting model would write it), so the
 comparison covers decoding and checking end to end.
+
+Variants named in :data:`ARITHMETIC` write a value as arithmetic (``x * 1``):
+the official decoder ``eval``s it, ours refuses it (a decode failure), so the
+agreement test asserts that difference instead of equal verdicts and the
+benchmark leaves them out.
 """
 
 from __future__ import annotations
 
 from inftool_jax.evaluate.bfcl_data import RELEVANCE
 from inftool_jax.evaluate.bfcl_demo import choose_args, first_choice, ground_truth_calls, render_answer, render_call
+
+ARITHMETIC = frozenset({"arithmetic"})
 
 
 def _last_choice(options):
@@ -207,4 +214,4 @@ def variants(category: str, functions: list, ground_truth: list | None) -> list[
     return out
 
 
-__all__ = ["variants", "choose_args"]
+__all__ = ["ARITHMETIC", "variants", "choose_args"]
