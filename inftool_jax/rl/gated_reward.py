@@ -38,9 +38,12 @@ class RewardBatch:
 class GatedReward:
     """The gated reward of DESIGN.md §5 for whole batches (kernel + exact reference fallback)."""
 
-    def __init__(self, config: RewardConfig, group_size: int, advantage: str = "grpo", eps: float = 1e-6):
+    def __init__(self, config: RewardConfig, group_size: int, advantage: str = "grpo", eps: float = 1e-6, cache_targets: bool = True):
+        """``cache_targets``: keep each target's encoding (and its memo of canonical values) on the target
+        object across batches, as the checker keeps its preparation; off, targets are encoded once per batch."""
         self.config = config
         self.group_size = group_size
+        self.cache_targets = cache_targets
         self._kernel = make_reward_kernel(config, group_size, advantage, eps)
 
     def score(self, attempts: list[Attempt], targets: list[RewardTarget]) -> RewardBatch:
@@ -48,7 +51,7 @@ class GatedReward:
             raise ValueError(f"{len(attempts)} attempts for {len(targets)} targets")
         if len(attempts) % self.group_size:
             raise ValueError(f"{len(attempts)} completions do not split into groups of {self.group_size}")
-        batch = encode_batch(attempts, targets, self.config, self.group_size)
+        batch = encode_batch(attempts, targets, self.config, self.group_size, self.cache_targets)
         encoded, a_arr, L = batch.encoded, batch.attempts, batch.layout
         n = len(attempts)
         fb_reward = np.zeros(a_arr.shape[1], np.float32)

@@ -53,7 +53,7 @@ from typing import Any
 
 import numpy as np
 
-from inftool_jax.evaluate.bfcl_checker import standardize_string as standardize
+from inftool_jax.evaluate.bfcl_checker import standardize_string
 from inftool_jax.rl.reward_config import RewardConfig
 from inftool_jax.rl.reward_target import PY_TYPES, Attempt, RewardTarget
 
@@ -111,6 +111,23 @@ def eq_key(value: Any) -> Any:
     if t is dict:
         return ("d", frozenset((k, eq_key(v)) for k, v in value.items()))
     raise Unencodable(f"value of type {t.__name__}")
+
+
+_STD_DROP = b" ,./-_*^"
+
+
+def standardize(text: str) -> str:
+    """BFCL's string standardisation (:func:`~inftool_jax.evaluate.bfcl_checker.standardize_string`), faster.
+
+    Deleting the ASCII characters from the UTF-8 bytes is the same deletion
+    (ASCII bytes never occur inside a multi-byte sequence) and ``bytes.translate``
+    is a table lookup per byte instead of a dict lookup per character. Text
+    that is not valid UTF-8 (lone surrogates) takes the checker's own path.
+    """
+    try:
+        return text.encode().translate(None, _STD_DROP).decode().lower().replace("'", '"')
+    except UnicodeEncodeError:
+        return standardize_string(text)
 
 
 def std_key(value: Any) -> Any:
@@ -291,15 +308,48 @@ class SlotRule:
             accepts[k] = accepts.get(k, 0) | bit
 
 
+_SET_BITS = [tuple(j for j in range(12) if b >> j & 1) for b in range(1 << 12)]
+"""The positions of the set bits of every mask over at most 12 expected calls (RewardConfig.max_calls <= 12)."""
+
+
 class TargetCode:
     """One target, encoded independently of any batch: its packed row (ids local to the target), and per
     function name the rules of its parameters. Cached on the target object (weakly), like the checker's
-    own per-target preparation, so the G samples of a prompt and later batches reuse it."""
+    own per-target preparation, so later batches reuse it; its memos of made values last one batch."""
 
-    __slots__ = ("packed", "rules", "required", "names", "outputs", "__weakref__")
+    __slots__ = ("packed", "rules", "required", "names", "outputs", "calls", "__weakref__")
 
     def __init__(self, packed: list[int], rules: dict, required: dict, names: dict, outputs: dict) -> None:
         self.packed, self.rules, self.required, self.names, self.outputs = packed, rules, required, names, outputs
+        self.calls: dict = {}  # memo: (name, argument items, their types) -> encode_call(...)
+
+    def fresh_memos(self) -> None:
+        """Forget remembered values: memos live for one batch (the G samples of a prompt share them)."""
+        self.calls = {}
+        for frules in self.rules.values():
+            for rule in frules.values():
+                rule.memo = {}
+
+    def encode_call(self, name: str, args: dict, C: int) -> tuple[int, ...]:
+        """``(name id, given slots, accept[j] for j < C)`` of one made call; raises Unencodable."""
+        frules = self.rules.get(name)
+        if frules is None:  # no expected call has this name: every pair fails on the name
+            return (MISSING, 0) + (0,) * C
+        ok = args.keys() >= self.required[name]
+        given = 0
+        accept = [0] * C
+        for param, value in args.items():
+            rule = frules.get(param)
+            if rule is None:
+                ok = False  # in no expected call of this name: unexpected whichever one it is matched with
+                continue
+            bit, bits = rule.encode(value)
+            given |= bit
+            for j in _SET_BITS[bits]:  # slot ``bit`` is accepted by each expected call j whose bit is set
+                accept[j] |= bit
+        if not ok:
+            given |= POISON
+        return (self.names[name], given, *accept)
 
 
 _CODES: "weakref.WeakKeyDictionary[RewardTarget, dict]" = weakref.WeakKeyDictionary()
@@ -346,7 +396,7 @@ def encode_target(target: RewardTarget, L: Layout, config: RewardConfig) -> Targ
         if target.state is not None:
             out[L.EXEC] |= STATE_SCORED
             out[L.TSTATE] = outputs.setdefault(target.state, len(outputs))
-    required = {name: target.functions[name].required for name in rules}
+    required = {name: frozenset(target.functions[name].required) for name in rules}
     return TargetCode(out, rules, required, names, outputs)
 
 
@@ -367,10 +417,10 @@ def target_code(target: RewardTarget, L: Layout, config: RewardConfig, cache: bo
     return code
 
 
-def encode_attempt(attempt: Attempt, code: TargetCode, C: int, base: int, calls_out: list, args_out: list) -> tuple[int, int, int]:
-    """Encode one completion against its target's code: appends per-call ``(row * C + call, name, result)``
-    and per-argument ``(row * C + call, slot bit, accept bits)`` entries and returns the row's
-    ``(flags, calls made, state id)``; raises Unencodable past the limits."""
+def encode_attempt(attempt: Attempt, code: TargetCode, C: int, base: int, calls_out: list) -> tuple[int, int, int]:
+    """Encode one completion against its target's code: appends per call ``(row * C + call, result id,
+    name id, given, accept[0..C-1])`` to ``calls_out`` and returns the row's ``(flags, calls made, state id)``;
+    raises Unencodable past the limits."""
     parsed = attempt.parsed
     flags = (FORMAT_OK if parsed.ok else 0) | (ASKS if "?" in parsed.content else 0)
     if not parsed.ok:
@@ -378,33 +428,24 @@ def encode_attempt(attempt: Attempt, code: TargetCode, C: int, base: int, calls_
     calls = parsed.calls
     if len(calls) > C:
         raise Unencodable("too many calls made")
-    names, outputs, all_rules, all_required = code.names, code.outputs, code.rules, code.required
+    outputs, memo = code.outputs, code.calls
     results = attempt.results
     n_results = len(results)
-    add_call, add_arg = calls_out.extend, args_out.extend
+    add = calls_out.extend
     for i, call in enumerate(calls):
         r = results[i] if i < n_results else None
         result = MISSING if r is None else outputs.get(r, MISSING)
-        name = call.name
-        frules = all_rules.get(name)
-        if frules is None:  # no expected call has this name: every pair fails on the name
-            add_call((base + i, MISSING, result))
-            continue
         args = call.arguments
-        ok = True
-        for p in all_required[name]:
-            if p not in args:
-                ok = False
-                break
-        for param, value in args.items():
-            rule = frules.get(param)
-            if rule is None:
-                ok = False  # in no expected call of this name: unexpected whichever one it is matched with
-                continue
-            add_arg((base + i, *rule.encode(value)))
-        if not ok:
-            add_arg((base + i, POISON, 0))
-        add_call((base + i, names[name], result))
+        try:  # the types are part of the key: 1, 1.0 and True are equal but type-check differently
+            key = (call.name, tuple(args.items()), tuple(map(type, args.values())))
+            hit = memo.get(key)
+        except TypeError:  # list / dict values: not memoised
+            key = hit = None
+        if hit is None:
+            hit = code.encode_call(call.name, args, C)
+            if key is not None and len(memo) < MEMO_LIMIT:
+                memo[key] = hit
+        add((base + i, result, *hit))
     state = attempt.state
     return flags, len(calls), MISSING if state is None else outputs.get(state, MISSING)
 
@@ -428,30 +469,23 @@ class EncodedBatch:
     """Why completions fell back to the reference, with counts (target reasons count once per completion)."""
 
 
-def _write(a_arr: np.ndarray, L: Layout, n: int, calls: list[int], args: list[int]) -> None:
-    """Scatter the flat per-call and per-argument entries into the (feature-major) attempt matrix, vectorised."""
+def _write(a_arr: np.ndarray, L: Layout, calls: list[int]) -> None:
+    """Scatter the flat per-call entries into the (feature-major) attempt matrix, vectorised."""
     C = L.C
-    if calls:
-        c = np.array(calls, np.int64).reshape(-1, 3)
-        row, call = c[:, 0] // C, c[:, 0] % C
-        a_arr[L.NAME + call, row] = c[:, 1]
-        a_arr[L.RESULT + call, row] = c[:, 2]
-    if args:
-        g = np.array(args, np.int64).reshape(-1, 3)
-        index, bit, accept = g[:, 0], g[:, 1], g[:, 2]
-        size = n * C
-        # slots are distinct within a call, so summing slot bits is OR-ing them (exact in float64: < 2**31)
-        a_arr[L.GIVEN : L.GIVEN + C, :n] = np.bincount(index, bit, size).reshape(n, C).T
-        # accept[i, j]: the slots of call i whose value expected call j accepts (bit j of each slot's mask)
-        spread = ((accept[:, None] >> np.arange(C)) & 1) * bit[:, None]  # [A, C]
-        acc = np.bincount((index[:, None] * C + np.arange(C)).reshape(-1), spread.reshape(-1), size * C)
-        a_arr[L.ACCEPT : L.ACCEPT + C * C, :n] = acc.reshape(n, C * C).T
+    if not calls:
+        return
+    c = np.array(calls, np.int64).reshape(-1, C + 4)
+    row, call = c[:, 0] // C, c[:, 0] % C
+    a_arr[L.RESULT + call, row] = c[:, 1]
+    a_arr[L.NAME + call, row] = c[:, 2]
+    a_arr[L.GIVEN + call, row] = c[:, 3]
+    a_arr[L.ACCEPT + call[:, None] * C + np.arange(C), row[:, None]] = c[:, 4:]
 
 
 def encode_batch(attempts: list[Attempt], targets: list[RewardTarget], config: RewardConfig, group_size: int = 1,
                  cache: bool = True) -> EncodedBatch:
     """Encode a batch. Each distinct target is encoded once (and, with ``cache``, once per target object
-    across batches, as the checker prepares it once).
+    across batches, as the checker prepares it once); made values are memoised within the batch.
 
     Rows are padded to a bucketed count (a multiple of ``group_size``); padding
     rows have a failed format gate and form groups of their own.
@@ -463,7 +497,6 @@ def encode_batch(attempts: list[Attempt], targets: list[RewardTarget], config: R
     row_of: dict[int, tuple[int, TargetCode | str]] = {}
     reasons: dict[str, int] = {}
     calls_out: list[int] = []
-    args_out: list[int] = []
     flags = [0] * n
     n_made = [0] * n
     states = [MISSING] * n
@@ -476,16 +509,17 @@ def encode_batch(attempts: list[Attempt], targets: list[RewardTarget], config: R
             found = row_of[id(target)] = (len(t_rows), code)
             if type(code) is not str:
                 t_rows.append(code.packed)
+                code.fresh_memos()
         row, code = found
         if type(code) is str:
             reasons[code] = reasons.get(code, 0) + 1
             continue
-        mark = len(calls_out), len(args_out)
+        mark = len(calls_out)
         try:
-            flags[i], n_made[i], states[i] = encode_attempt(attempt, code, C, i * C, calls_out, args_out)
+            flags[i], n_made[i], states[i] = encode_attempt(attempt, code, C, i * C, calls_out)
         except Unencodable as err:
             reasons[str(err)] = reasons.get(str(err), 0) + 1
-            del calls_out[mark[0] :], args_out[mark[1] :]
+            del calls_out[mark:]
             continue
         rows[i] = row
         ok[i] = True
@@ -501,5 +535,5 @@ def encode_batch(attempts: list[Attempt], targets: list[RewardTarget], config: R
     a_arr[L.STATE, :n] = states
     a_arr[L.NAME : L.NAME + C] = PAD_MADE
     a_arr[L.RESULT : L.RESULT + C] = MISSING
-    _write(a_arr, L, n, calls_out, args_out)
+    _write(a_arr, L, calls_out)
     return EncodedBatch(a_arr, t_arr, ok, L, reasons)
