@@ -179,9 +179,11 @@ class Trainer:
         loader: BatchLoader,
         evaluate: Callable[[], dict[str, float]] | None = None,
         eval_every: int = 0,
+        until: int | None = None,
     ) -> dict[str, float]:
         """Step until ``total_steps`` on ``loader``'s batches, logging, evaluating and checkpointing on schedule.
 
+        ``until`` stops earlier (at that step, with a checkpoint) without changing the schedule.
         Returns the last logged summary. The loader's position goes into each checkpoint,
         so :meth:`resume` + :meth:`fit` continues exactly where the run stopped.
         """
@@ -192,11 +194,12 @@ class Trainer:
         bar = tqdm(total=self.total_steps, initial=self.step_count, desc="train", disable=not self.progress, dynamic_ncols=True)
         self._window_start = time.perf_counter()
         try:
-            while self.step_count < self.total_steps:
+            stop = self.total_steps if until is None else min(until, self.total_steps)
+            while self.step_count < stop:
                 out = self.step(next(loader))
                 bar.update(1)
                 bar.set_postfix(loss=f"{out['loss']:.4f}", refresh=False)
-                done = self.step_count >= self.total_steps
+                done = self.step_count >= stop
                 if self.step_count % cfg.log_every == 0 or done:
                     last = self.log_window()
                     if "tokens_per_s" in last:
