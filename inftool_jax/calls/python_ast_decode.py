@@ -24,6 +24,11 @@ Both follow BFCL for positional arguments: they are dropped (BFCL reads only
 ``keywords``), so ``f(1, a=2)`` is the call ``f(a=2)`` and a required
 parameter given positionally counts as missing. The strict decoder still
 requires a dropped positional argument to be a literal, so ``f(1+2)`` fails.
+Neither evaluates anything: arithmetic is a failure in both.
+
+These walkers are the reference meaning; :mod:`inftool_jax.calls.python_fast_path`
+reads the common answer shape without building a tree and gives the same
+result (property-tested), and :func:`inftool_jax.calls.parse_python` tries it first.
 
 Nesting deeper than :data:`MAX_NESTING` fails in the strict decoder (CPython's
 tokenizer already refuses more than 200 nested brackets); recursion and memory

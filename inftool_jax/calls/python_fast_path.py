@@ -107,33 +107,13 @@ def _value(toks: list, i: int, strict: bool) -> tuple[Any, int]:
     if first in _NUMBER_START:
         return _number(tok, strict), i + 1
     if tok == "[":
-        items = []
-        i += 1
-        while toks[i] != "]":
-            item, i = _value(toks, i, strict)
-            items.append(item)
-            sep = toks[i]
-            if sep == ",":
-                i += 1
-            elif sep != "]":
-                raise Bail
-        return items, i + 1
+        items, i, _ = _sequence(toks, i + 1, "]", strict)
+        return items, i
     if tok == "(":
-        items = []
-        i += 1
-        trailing = False
-        while toks[i] != ")":
-            item, i = _value(toks, i, strict)
-            items.append(item)
-            sep = toks[i]
-            trailing = sep == ","
-            if trailing:
-                i += 1
-            elif sep != ")":
-                raise Bail
+        items, i, trailing = _sequence(toks, i + 1, ")", strict)
         if len(items) == 1 and not trailing:
-            return items[0], i + 1  # (x) is x, not a tuple
-        return (items if strict else tuple(items)), i + 1
+            return items[0], i  # (x) is x, not a tuple
+        return (items if strict else tuple(items)), i
     if tok == "{":
         out = {}
         i += 1
@@ -142,13 +122,30 @@ def _value(toks: list, i: int, strict: bool) -> tuple[Any, int]:
             if (type(key) is not str if strict else type(key) in (list, dict)) or toks[i] != ":":
                 raise Bail
             out[key], i = _value(toks, i + 1, strict)
-            sep = toks[i]
-            if sep == ",":
-                i += 1
-            elif sep != "}":
-                raise Bail
+            i = _past_separator(toks, i, "}")
         return out, i + 1
     raise Bail
+
+
+def _past_separator(toks: list, i: int, close: str) -> int:
+    """After an item: the index past its comma, or of the closer that ends the display."""
+    sep = toks[i]
+    if sep == ",":
+        return i + 1
+    if sep != close:
+        raise Bail
+    return i
+
+
+def _sequence(toks: list, i: int, close: str, strict: bool) -> tuple[list, int, bool]:
+    """The items of a ``[..]`` or ``(..)`` display from just after its opener, the
+    index after its closer, and whether a comma came last."""
+    items = []
+    while toks[i] != close:
+        item, i = _value(toks, i, strict)
+        items.append(item)
+        i = _past_separator(toks, i, close)
+    return items, i + 1, toks[i - 1] == ","
 
 
 def _calls(toks: list, bracketed: bool, strict: bool) -> list[tuple[str, dict]]:
@@ -185,18 +182,9 @@ def _calls(toks: list, bracketed: bool, strict: bool) -> list[tuple[str, dict]]:
                     i += 3
                 else:
                     args[kw], i = _value(toks, i + 2, strict)
-            sep = toks[i]
-            if sep == ",":
-                i += 1
-            elif sep != ")":
-                raise Bail
+            i = _past_separator(toks, i, ")")
         calls.append((name, args))
-        i += 1
-        sep = toks[i]
-        if sep == ",":
-            i += 1
-        elif sep != close:
-            raise Bail
+        i = _past_separator(toks, i + 1, close)
     if i + (2 if bracketed else 1) != len(toks):  # only the sentinel may follow
         raise Bail
     return calls

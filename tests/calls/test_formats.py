@@ -3,7 +3,9 @@
 import functools
 import keyword
 import random
+import sys
 import threading
+from pathlib import Path
 
 import pytest
 from hypothesis import given, settings
@@ -17,6 +19,10 @@ from inftool_jax.calls import (
     to_openai_tool_calls,
 )
 from inftool_jax.errors import InputError
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from typed_values import typed_calls  # noqa: E402
 
 # Strings stressing every quoting rule: quotes, backslashes, newlines, tags, fences, non-BMP, controls.
 _TRICKY = st.sampled_from(list("\"'\\\n\r\t\x00\x7f\u2028é漢😀`<>/[](){}=,:#") + ["</tool_call>", "<tool_call>", "```", "\\u0041", "'''", '"""'])
@@ -40,21 +46,6 @@ PYTHON_CALLS = st.builds(Call, name=DOTTED_NAMES, arguments=st.dictionaries(IDEN
 JSON_CALLS = st.builds(
     Call, name=_TEXT.filter(bool), arguments=st.dictionaries(_TEXT, JSON_VALUES, max_size=5)
 )
-
-
-def typed(value):
-    """A comparison key that tells True from 1, 1 from 1.0, -0.0 from 0.0 and lists from tuples."""
-    if isinstance(value, dict):
-        return ("dict", tuple((typed(k), typed(v)) for k, v in value.items()))
-    if isinstance(value, (list, tuple)):
-        return (type(value).__name__, tuple(typed(v) for v in value))
-    if isinstance(value, (float, complex)):
-        return (type(value).__name__, repr(value))
-    return (type(value).__name__, value)
-
-
-def typed_calls(calls):
-    return [(c.name, typed(c.arguments)) for c in calls]
 
 
 def finishes(function, *args, seconds=120.0):

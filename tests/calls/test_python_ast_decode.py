@@ -14,7 +14,9 @@ BFCL evaluates arithmetic, this decoder refuses it.
 
 import ast
 import os
+import sys
 import tempfile
+from pathlib import Path
 
 import pytest
 from hypothesis import given, settings
@@ -23,6 +25,10 @@ from hypothesis import strategies as st
 from inftool_jax.calls import parse_python
 from inftool_jax.calls.python_ast_decode import DecodeError, MAX_NESTING, bfcl_calls, strict_calls
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from typed_values import typed  # noqa: E402
+
 
 @pytest.fixture(scope="module")
 def official_decode():
@@ -30,16 +36,6 @@ def official_decode():
     os.environ.setdefault("BFCL_PROJECT_ROOT", tempfile.mkdtemp(prefix="bfcl_root_"))
     utils = pytest.importorskip("bfcl_eval.model_handler.utils")
     return utils.default_decode_ast_prompting
-
-
-def typed(value):
-    if isinstance(value, dict):
-        return ("dict", tuple((typed(k), typed(v)) for k, v in value.items()))
-    if isinstance(value, (list, tuple)):
-        return (type(value).__name__, tuple(typed(v) for v in value))
-    if isinstance(value, (float, complex)):
-        return (type(value).__name__, repr(value))
-    return (type(value).__name__, value)
 
 
 def _agree(official_decode, text):

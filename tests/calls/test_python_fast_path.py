@@ -2,6 +2,8 @@
 
 import ast
 import string
+import sys
+from pathlib import Path
 
 import pytest
 from hypothesis import given, settings
@@ -11,18 +13,11 @@ from inftool_jax.calls import parse_python
 from inftool_jax.calls.python_ast_decode import DecodeError, bfcl_calls, strict_calls
 from inftool_jax.calls.python_fast_path import Bail, CannotDecode, fast_calls
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from typed_values import typed  # noqa: E402
+
 MODES = [True, False]
-
-
-def typed(value):
-    """A comparison key that tells True from 1, 1 from 1.0, -0.0 from 0.0 and lists from tuples."""
-    if isinstance(value, dict):
-        return ("dict", tuple((typed(k), typed(v)) for k, v in value.items()))
-    if isinstance(value, (list, tuple)):
-        return (type(value).__name__, tuple(typed(v) for v in value))
-    if isinstance(value, (float, complex)):
-        return (type(value).__name__, repr(value))
-    return (type(value).__name__, value)
 
 
 def via_ast(text, bfcl):
