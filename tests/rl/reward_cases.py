@@ -28,6 +28,9 @@ TOOLS = [
     {"type": "function", "function": {"name": "book", "parameters": {"type": "object", "properties": {
         "when": {"type": "string"}, "guests": {"type": "integer"}, "extras": {"type": "object"},
         "price": {"type": ["number", "null"]}}, "required": ["when"]}}},
+    {"type": "function", "function": {"name": "plan_trip", "parameters": {"type": "object", "properties": {
+        "stops": {"type": "array", "items": {"type": "object"}}, "prefs": {"type": "object"},
+        "scores": {"type": "array", "items": {"type": "number"}}}, "required": ["stops"]}}},
 ]
 PROPS = {t["function"]["name"]: t["function"]["parameters"]["properties"] for t in TOOLS}
 REQUIRED = {t["function"]["name"]: t["function"]["parameters"]["required"] for t in TOOLS}
@@ -47,15 +50,43 @@ def _value(rng: random.Random, schema: dict) -> Any:
         return rng.random() < 0.5
     if t in ("array", "tuple"):
         item = schema["items"]["type"]
-        return [_value(rng, {"type": item}) for _ in range(rng.randint(0, 3))]
+        return [_value(rng, {"type": item}) for _ in range(rng.randint(0, 3 if item != "object" else 2))]
     if t == "object":
-        return {"k": rng.choice(WORDS)}
+        return {k: (rng.choice(WORDS) if k != "n" else rng.randint(0, 3)) for k in rng.sample(["k", "city", "n"], rng.randint(1, 3))}
     raise AssertionError(t)
+
+
+def _dict_option(rng: random.Random, d: dict) -> dict:
+    """BFCL possible-answer form of a dict: acceptable values per key, sometimes optional ("")."""
+    out = {}
+    for k, v in d.items():
+        opts = [v] + ([_value(rng, {"type": "string"})] if rng.random() < 0.3 else [])
+        if rng.random() < 0.3:
+            opts.append("")
+        out[k] = opts
+    return out
 
 
 def _variant(rng: random.Random, v: Any) -> Any:
     """A value BFCL may or may not accept in place of ``v``."""
     r = rng.random()
+    if type(v) is dict:
+        v = dict(v)
+        if r < 0.3 and v:
+            del v[rng.choice(list(v))]
+        elif r < 0.5:
+            v[rng.choice(["extra", "k", "n"])] = rng.choice(WORDS + [1, 2.0])
+        elif v:
+            k = rng.choice(list(v))
+            v[k] = _variant(rng, v[k])
+        return v
+    if type(v) is list and v and all(type(x) is dict for x in v):
+        if r < 0.3:
+            return v[::-1]
+        if r < 0.5:
+            return v[:-1]
+        i = rng.randrange(len(v))
+        return v[:i] + [_variant(rng, v[i])] + v[i + 1 :]
     if type(v) is str:
         return rng.choice([v.upper(), v.replace(" ", "_"), v + ".", v.lower().replace("-", " "), v + "x", "'" + v + "'"])
     if type(v) is bool:
@@ -88,7 +119,9 @@ def random_target(rng: random.Random, max_calls: int = 5) -> RewardTarget:
                 k = rng.choices([1, 2, 3, 7], [0.5, 0.3, 0.15, 0.05])[0]
                 opts = [_value(rng, schema) for _ in range(k)]
                 if schema["type"] == "object":
-                    opts = [{"k": [o["k"], ""]} for o in opts]
+                    opts = [_dict_option(rng, o) for o in opts]
+                elif schema.get("items", {}).get("type") == "object":
+                    opts = [[_dict_option(rng, d) for d in o] for o in opts]
                 if p not in REQUIRED[name] and rng.random() < 0.5:
                     opts.append("")
                 if rng.random() < 0.005:
@@ -103,6 +136,16 @@ def random_target(rng: random.Random, max_calls: int = 5) -> RewardTarget:
     return make_target("call", calls, TOOLS, results=results, state=state)
 
 
+def _pick(rng: random.Random, option: Any) -> Any:
+    """A concrete value from one acceptable value (dict options hold acceptable values per key)."""
+    if isinstance(option, dict):
+        picked = {k: rng.choice(v) for k, v in option.items()}
+        return {k: v for k, v in picked.items() if v != ""}
+    if isinstance(option, list) and option and all(isinstance(x, dict) for x in option):
+        return [_pick(rng, x) for x in option]
+    return option
+
+
 def _answer(rng: random.Random, target: RewardTarget) -> list[Call]:
     calls = []
     for exp in target.calls:
@@ -111,9 +154,7 @@ def _answer(rng: random.Random, target: RewardTarget) -> list[Call]:
             choice = rng.choice(opts)
             if choice == "" and "" in opts:
                 continue
-            if isinstance(choice, dict):
-                choice = {k: rng.choice(v) for k, v in choice.items() if rng.choice(v) != ""}
-            args[p] = choice
+            args[p] = _pick(rng, choice)
         calls.append(Call(exp.name, args))
     return calls
 
