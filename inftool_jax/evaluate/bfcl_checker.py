@@ -1,5 +1,11 @@
 """BFCL's AST checker semantics for Python categories, prepared once per entry.
 
+Answers are decoded by :mod:`inftool_jax.calls` (through
+:mod:`~inftool_jax.evaluate.bfcl_decode`: ``parse_python(text,
+bfcl_compat=True)`` for Python-call text), which reproduces the official
+decoder but never runs model text: arithmetic, which BFCL ``eval``s, is an
+``ast_decoder:decoder_failed`` verdict here - the one deliberate difference.
+
 What counts as correct (as the official ``bfcl_eval`` ``ast_checker`` decides):
 
 - Dispatch by category name: containing ``parallel`` -> order-free matching of

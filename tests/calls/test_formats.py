@@ -16,6 +16,7 @@ from inftool_jax.calls import (
     available_formats,
     get_format,
     parse_openai_tool_calls,
+    parse_python,
     to_openai_tool_calls,
 )
 from inftool_jax.errors import InputError
@@ -148,15 +149,19 @@ def _one_megabyte_inputs():
     }
 
 
+def _parse_bfcl(text):
+    return parse_python(text, bfcl_compat=True)
+
+
 @pytest.mark.parametrize("kind", sorted(_one_megabyte_inputs()))
-@pytest.mark.parametrize("name", ["hermes", "python"])
+@pytest.mark.parametrize("name", ["hermes", "python", "python-bfcl"])
 def test_megabyte_inputs_finish_without_raising(kind, name):
     text = _one_megabyte_inputs()[kind]
-    result = finishes(get_format(name).parse, text)
+    result = finishes(_parse_bfcl if name == "python-bfcl" else get_format(name).parse, text)
     assert result.ok in (True, False)
-    if kind in ("string_literal", "many_calls") and name == "python":
+    if kind in ("string_literal", "many_calls") and name.startswith("python"):
         assert result.ok and result.calls  # big but well-formed input is read, not refused
     if kind in ("hermes_string", "many_blocks") and name == "hermes":
         assert result.ok and result.calls
-    if kind in ("nested_brackets", "unary_chain", "huge_integer", "arithmetic_chain", "unclosed_string") and name == "python":
+    if kind in ("nested_brackets", "unary_chain", "huge_integer", "arithmetic_chain", "unclosed_string") and name.startswith("python"):
         assert not result.ok

@@ -140,3 +140,10 @@ def test_prepared_entry_gives_the_same_verdicts_when_reused():
 def test_ground_truth_naming_an_unknown_function_is_invalid_not_a_crash():
     v = check_calls([Call("g", {})], [{"g": {}}], [DOC], "parallel")
     assert not v.valid
+
+
+def test_arithmetic_in_an_answer_is_a_decode_failure_never_evaluated():
+    entry = prepare(GT, [DOC], "simple_python")
+    assert check_result(entry, "[trip.plan(city='NYC', days=3)]").valid
+    verdict = check_result(entry, "[trip.plan(city='NYC', days=1+2)]")
+    assert not verdict.valid and verdict.error_type == "ast_decoder:decoder_failed"
