@@ -260,7 +260,8 @@ def fast_calls(text: str, *, bfcl: bool) -> list[tuple[str, dict]]:
     if len(text) > _MAX_OPENERS and text.count("[") + text.count("(") + text.count("{") > _MAX_OPENERS:
         raise Bail
     toks = _TOKEN.findall(text)
-    if _VALID_TOKEN.fullmatch(toks[-1]) is None:
+    last = toks[-1]
+    if last != "]" and _VALID_TOKEN.fullmatch(last) is None:  # "]", the usual end, is never the rest
         toks[-1] = _OTHER
     toks.append(_END)
     bracketed = toks[0] == "["
