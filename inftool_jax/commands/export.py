@@ -17,7 +17,8 @@ DESCRIPTION = """\
 Export a checkpoint as a Hugging Face model folder (config.json, safetensors, tokenizer files,
 generation_config.json) that transformers, vLLM and SGLang load. Accepted checkpoints:
 an HF model folder (e.g. one made by `inftool init-model`), re-saved through the Flax model,
-optionally in another dtype or shard size.
+optionally in another dtype or shard size; or an orbax training checkpoint of `inftool train`
+(the run folder, its checkpoints/ folder, or one checkpoints/<step>/ folder; default: latest step).
 
 Example: inftool export --checkpoint runs/tiny-model --out runs/tiny-model-hf --dtype bfloat16
 """
@@ -77,8 +78,58 @@ def export_hf_folder(path: Path, out: Path, options: ExportOptions) -> None:
     )
 
 
+def _orbax_layout(path: Path) -> tuple[Path, int | None] | None:
+    """``(checkpoints folder, step or None for the latest)`` when ``path`` is an `inftool train` checkpoint."""
+    from inftool_jax.sft.trainer import CHECKPOINTS, MODEL_CONFIG
+
+    for folder, step in ((path / CHECKPOINTS, None), (path, None), (path.parent, path.name)):
+        if (folder / MODEL_CONFIG).is_file() and (step is None or str(step).isdigit()):
+            if step is None and not any(p.is_dir() and p.name.isdigit() for p in folder.iterdir()):
+                continue
+            return folder, None if step is None else int(step)
+    return None
+
+
+def is_orbax_checkpoint(path: Path) -> bool:
+    """An `inftool train` run folder, its checkpoints/ folder or one step of it (orbax state + model_config.json)."""
+    return _orbax_layout(path) is not None
+
+
+def export_orbax_checkpoint(path: Path, out: Path, options: ExportOptions) -> None:
+    """Restore the trained parameters of a checkpoint step into the model and save it as an HF folder."""
+    import json
+
+    import orbax.checkpoint as ocp
+
+    from inftool_jax.errors import InputError
+    from inftool_jax.model import create_model, save_pretrained
+    from inftool_jax.sft.trainer import MODEL_CONFIG, TOKENIZER
+    from inftool_jax.train.state import ModelDef, flat_params
+
+    folder, step = _orbax_layout(path)
+    hf_config = json.loads((folder / MODEL_CONFIG).read_text(encoding="utf-8"))
+    manager = ocp.CheckpointManager(folder.absolute())
+    step = manager.latest_step() if step is None else step
+    if step is None or step not in manager.all_steps():
+        raise InputError(str(folder), "", f"no checkpoint step {step} here (have: {sorted(manager.all_steps())})")
+    stored = hf_config.get("dtype") or hf_config.get("torch_dtype") or "float32"
+    load_dtype = stored if stored in DTYPES else "float32"
+    model = create_model(hf_config, dtype=load_dtype)
+    restored = manager.restore(step, args=ocp.args.Composite(state=ocp.args.StandardRestore()))["state"]["params"]
+    manager.close()
+    expected = flat_params(model)
+    if set(restored) != set(expected):
+        raise InputError(str(folder / str(step)), "params", "the checkpoint's parameters do not match model_config.json")
+    model = ModelDef(model).merge({k: restored[k].astype(expected[k].dtype) for k in expected})
+    save_pretrained(
+        model, out, max_shard_bytes=options.max_shard_size, dtype=options.dtype or load_dtype,
+        tokenizer_dir=folder / TOKENIZER, progress=options.progress,
+    )
+
+
 EXPORTERS: list[tuple[str, Callable[[Path], bool], Callable[[Path, Path, ExportOptions], None]]] = [
     ("hf", is_hf_folder, export_hf_folder),
+    ("orbax", is_orbax_checkpoint, export_orbax_checkpoint),
 ]
 
 

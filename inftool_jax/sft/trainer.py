@@ -28,15 +28,19 @@ MODEL_CONFIG = "model_config.json"
 TOKENIZER = "tokenizer"
 
 
-def prepare_out_dir(out_dir: Path, resume: bool, force: bool) -> None:
+def check_out_dir(out_dir: Path, resume: bool, force: bool) -> None:
     """Refuse to mix runs: a non-empty OUT_DIR needs --resume (continue it) or --force (replace it)."""
     if out_dir.exists() and not out_dir.is_dir():
         raise InputError(str(out_dir), "", "the output path exists and is not a folder")
-    if out_dir.is_dir() and any(out_dir.iterdir()):
-        if force:
-            shutil.rmtree(out_dir)
-        elif not resume:
-            raise InputError(str(out_dir), "", "output folder exists and is not empty (pass --resume to continue it or --force to replace it)")
+    if out_dir.is_dir() and any(out_dir.iterdir()) and not (resume or force):
+        raise InputError(str(out_dir), "", "output folder exists and is not empty (pass --resume to continue it or --force to replace it)")
+
+
+def prepare_out_dir(out_dir: Path, resume: bool, force: bool) -> None:
+    """Create OUT_DIR (emptied first with ``force``), after :func:`check_out_dir`."""
+    check_out_dir(out_dir, resume, force)
+    if force and not resume and out_dir.is_dir():
+        shutil.rmtree(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
 
 
@@ -114,6 +118,7 @@ def run_sft(
     sft = sft or getattr(config, "sft", None) or SFTConfig()
     model_dir, out_dir = Path(model_dir), Path(out_dir)
     seed = train.seed if train.seed >= 0 else int(config.seed)
+    check_out_dir(out_dir, resume, force)
     mesh = make_mesh(config.mesh)
     check_batch_layout(train, mesh)
     tokenizer = load_tokenizer(model_dir)
