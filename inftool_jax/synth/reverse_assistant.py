@@ -22,7 +22,7 @@ _CLARIFY = [
     "Could you tell me the {param}?",
     "Sure - which {param} should I use?",
     "I can do that, but I'm missing the {param}. Can you provide it?",
-    "Before I {action}, please tell me the {param}.",
+    "Before I {action}, could you tell me the {param}?",
     "What {param} would you like me to use?",
 ]
 _DECLINE = [
