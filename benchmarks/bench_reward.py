@@ -45,6 +45,7 @@ def main() -> None:
     ap.add_argument("--group", type=int, default=8, help="completions per target (G)")
     ap.add_argument("--repeats", type=int, default=15, help="interleaved repeats; the best of each path is reported")
     ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--sweep", action="store_true", help="also time the kernel alone at smaller batch sizes")
     ap.add_argument("--max-calls", type=int, default=None, help="override RewardConfig.max_calls")
     ap.add_argument("--max-params", type=int, default=None, help="override RewardConfig.max_params")
     args = ap.parse_args()
@@ -158,6 +159,25 @@ def main() -> None:
           "(the reference's target preparation stays untimed: a lower bound)")
     print(f"    scoring without the shared parse: {(t['e2e_reference'] - t['parse']) / (t['e2e_kernel'] - t['parse']):.2f}x "
           f"(best e2e minus best parse on each side)")
+
+    if args.sweep:
+        print("kernel alone by batch size (compile per bucketed shape; per-completion cost vs the reference's):")
+        per_ref = t["reference"] / n
+        size = n
+        while size >= args.group * 8:
+            part = encode_batch(attempts[:size], targets[:size], config, args.group)
+            inputs = jax.device_put((part.attempts, part.targets, np.zeros(part.attempts.shape[1], np.float32)))
+            t0 = time.perf_counter()
+            jax.block_until_ready(scorer._kernel(*inputs))
+            comp = time.perf_counter() - t0
+            best_k = float("inf")
+            for _ in range(args.repeats):
+                t0 = time.perf_counter()
+                jax.block_until_ready(scorer._kernel(*inputs))
+                best_k = min(best_k, time.perf_counter() - t0)
+            print(f"    N={size:6d}: {best_k * 1e3:7.3f} ms, {best_k / size * 1e6:6.3f} us/completion, "
+                  f"{per_ref * size / best_k:6.1f}x the reference; compile {comp:.2f} s")
+            size //= 4
 
 
 if __name__ == "__main__":
