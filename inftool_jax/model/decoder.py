@@ -68,17 +68,23 @@ class Embedding(nnx.Module):
 def attend(q: jax.Array, k: jax.Array, v: jax.Array, mask: jax.Array, dtype) -> jax.Array:
     """Grouped-query attention.
 
-    ``q [B, T, H, D]``, ``k``/``v [B, S, Hkv, D]``, ``mask [B, T, S]`` (True = may attend);
-    returns ``[B, T, H, D]``. Scores and softmax in float32.
+    ``q [B, T, H, D]``, ``k``/``v [B, Hkv, S, D]`` (the KV cache's layout), ``mask [B, T, S]``
+    (True = may attend); returns ``[B, T, H, D]``. Scores and softmax in float32.
+
+    The query heads sharing a KV head are folded into the query axis, so each (row, KV head)
+    is one ``[G*T, D] x [D, S]`` matmul over keys read in place: during decoding (T = 1) no
+    per-step transpose or copy of the whole cache is made.
     """
     b, t, h, d = q.shape
-    hkv = k.shape[2]
-    q = q.reshape(b, t, hkv, h // hkv, d)
-    scores = jnp.einsum("btkgd,bskd->bkgts", q, k, preferred_element_type=jnp.float32) * (d**-0.5)
-    scores = jnp.where(mask[:, None, None, :, :], scores, _MASKED)
+    hkv = k.shape[1]
+    g = h // hkv
+    q = q.reshape(b, t, hkv, g, d).transpose(0, 2, 3, 1, 4).reshape(b, hkv, g * t, d)
+    scores = jnp.einsum("bkqd,bksd->bkqs", q, k, preferred_element_type=jnp.float32) * (d**-0.5)
+    scores = scores.reshape(b, hkv, g, t, -1)
+    scores = jnp.where(mask[:, None, None, :, :], scores, _MASKED).reshape(b, hkv, g * t, -1)
     probs = jax.nn.softmax(scores, axis=-1).astype(dtype)
-    out = jnp.einsum("bkgts,bskd->btkgd", probs, v.astype(dtype))
-    return out.reshape(b, t, h, d)
+    out = jnp.einsum("bkqs,bksd->bkqd", probs, v.astype(dtype))
+    return out.reshape(b, hkv, g, t, d).transpose(0, 3, 1, 2, 4).reshape(b, t, h, d)
 
 
 class Attention(nnx.Module):
@@ -102,7 +108,7 @@ class Attention(nnx.Module):
         Without ``cached_kv`` the keys are the new tokens themselves. With
         ``cached_kv = (k_cache, v_cache)`` the new keys/values are written at slot
         ``index`` and the queries attend over the whole cache. Returns
-        ``(out [B, T, hidden], (keys, values))`` where keys/values are what was attended over.
+        ``(out [B, T, hidden], (keys, values))`` where keys/values ``[B, Hkv, S, D]`` are what was attended over.
         """
         b, t, _ = x.shape
         q = self.q_proj(x).reshape(b, t, self.num_heads, self.head_dim)
@@ -111,10 +117,11 @@ class Attention(nnx.Module):
         if self.q_norm is not None:
             q, k = self.q_norm(q), self.k_norm(k)
         q, k = apply_rotary(q, cos, sin), apply_rotary(k, cos, sin)
+        k, v = k.transpose(0, 2, 1, 3), v.transpose(0, 2, 1, 3)  # [B, Hkv, T, D], the cache layout
         if cached_kv is not None:
             k_cache, v_cache = cached_kv
-            k = jax.lax.dynamic_update_slice(k_cache, k.astype(k_cache.dtype), (0, index, 0, 0))
-            v = jax.lax.dynamic_update_slice(v_cache, v.astype(v_cache.dtype), (0, index, 0, 0))
+            k = jax.lax.dynamic_update_slice(k_cache, k.astype(k_cache.dtype), (0, 0, index, 0))
+            v = jax.lax.dynamic_update_slice(v_cache, v.astype(v_cache.dtype), (0, 0, index, 0))
         out = attend(q, k, v, mask, self.dtype).reshape(b, t, self.num_heads * self.head_dim)
         return self.o_proj(out), (k, v)
 

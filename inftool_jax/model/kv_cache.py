@@ -11,8 +11,8 @@ from flax import struct
 class KVCache:
     """Keys and values of every layer for ``max_length`` slots, plus which slots hold real tokens.
 
-    - ``keys[i]``, ``values[i]``: layer ``i``, ``[batch, max_length, num_kv_heads, head_dim]`` (RoPE
-      already applied to keys).
+    - ``keys[i]``, ``values[i]``: layer ``i``, ``[batch, num_kv_heads, max_length, head_dim]`` (RoPE
+      already applied to keys); heads before slots so that attention reads them without a transpose.
     - ``valid``: ``[batch, max_length]`` bool; a slot is attended to only once written with
       ``key_mask`` True (so left padding in a prompt never becomes a key).
     - ``index``: int32 scalar, the next slot to write; shared by all rows (the batch advances in step).
@@ -32,7 +32,7 @@ class KVCache:
 
     @classmethod
     def zeros(cls, num_layers: int, batch_size: int, max_length: int, num_kv_heads: int, head_dim: int, dtype) -> "KVCache":
-        shape = (batch_size, max_length, num_kv_heads, head_dim)
+        shape = (batch_size, num_kv_heads, max_length, head_dim)
         return cls(
             keys=tuple(jnp.zeros(shape, dtype) for _ in range(num_layers)),
             values=tuple(jnp.zeros(shape, dtype) for _ in range(num_layers)),
