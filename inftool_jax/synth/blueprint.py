@@ -22,10 +22,15 @@ STEP_KINDS = ("call", "clarify", "no_call", "answer")
 
 @dataclass(frozen=True)
 class ResultRef:
-    """A value taken from the most recent earlier tool result that has field ``key`` (e.g. an order id)."""
+    """A value taken from the most recent earlier tool result that has field ``key`` (e.g. an order id).
+
+    ``pick`` is ``"first"`` when that result lists several items (a search): the
+    value is the first item's, and the user says so ("the first flight you found").
+    """
 
     key: str
     from_tool: str
+    pick: str = ""
 
 
 @dataclass
@@ -39,7 +44,10 @@ class PlannedCall:
     def to_dict(self) -> dict[str, Any]:
         args = {}
         for k, v in self.args.items():
-            args[k] = {"ref": v.key, "from": v.from_tool} if isinstance(v, ResultRef) else {"value": v.value, "text": v.text}
+            if isinstance(v, ResultRef):
+                args[k] = {"ref": v.key, "from": v.from_tool, **({"pick": v.pick} if v.pick else {})}
+            else:
+                args[k] = {"value": v.value, "text": v.text}
         return {"tool": self.tool, "args": args, "omitted": list(self.omitted)}
 
 

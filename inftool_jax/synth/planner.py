@@ -7,24 +7,30 @@ uninterrupted one would have.
 
 from __future__ import annotations
 
+import json
 import random
 import re
 from collections import defaultdict
 from typing import Any
 
 from inftool_jax.errors import InputError
+from jsonschema import Draft202012Validator
+
 from inftool_jax.synth.argument_values import (
     Spoken,
     effective_schema,
     humanize,
     is_complex,
     is_id_name,
+    order_related,
+    related_keys,
     sample_value,
     schema_type,
 )
 from inftool_jax.synth.blueprint import Blueprint, PlannedCall, ResultRef, Step, UserTurn
 from inftool_jax.synth.config import CATEGORIES, SynthConfig
 from inftool_jax.synth.personas import PERSONA_NAMES
+from inftool_jax.synth.schema_formats import FORMAT_CHECKER
 from inftool_jax.synth.tool_operations import classify
 from inftool_jax.tools.chains import find_chains
 from inftool_jax.tools.spec import ToolSpec
@@ -47,6 +53,9 @@ CHITCHAT = [
     "What's the difference between weather and climate?",
     "Suggest a fun team-building activity.",
 ]
+
+# Vetted chains per (catalog, difficulty): planners are cheap to make again (tests, resumes).
+_VETTED: dict[str, list[tuple[str, str, str]]] = {}
 
 _STOP = frozenset("the a an of for to and or in on by with from at is are be this that its it as your".split())
 
@@ -75,11 +84,16 @@ class Planner:
             self.domains[self.tools[name].domain or "default"].append(name)
         self.weights = [config.difficulty.complex_tool_weight if is_complex(self.tools[n].parameters) else 1.0 for n in self.names]
         self._tokens = {n: _tokens(self.tools[n]) for n in self.names}
+        self._ops = {n: classify(self.tools[n]) for n in self.names}
+        # the thing a tool acts on: create_project(name) names a project
+        self._owner = {n: self._ops[n].resource.split("_")[-1] for n in self.names}
         self._similar: dict[str, list[str]] = {}
         self.parallel_tools = [n for n in self.names if self._vary_param(self.tools[n]) is not None]
         self.clarify_tools = [n for n in self.names if self._required_params(self.tools[n])]
         self.chains = self._find_chains()
-        self.chain_tools = sorted({a for a, _, _ in self.chains})
+        self.chain_families: dict[str, list[tuple[str, str, str]]] = defaultdict(list)
+        for chain in self.chains:
+            self.chain_families[self.chain_family(chain)].append(chain)
         mix = config.categories.model_dump()
         self.unavailable = self._unavailable()
         for cat in CATEGORIES:
@@ -105,12 +119,71 @@ class Planner:
         return why
 
     def _find_chains(self) -> list[tuple[str, str, str]]:
-        """(A, B, key): A's response has field ``key``, B requires ``key``; creating producers preferred."""
+        """(A, B, key): B requires ``key``, the id of a record A creates or lists, and the simulator honours it.
+
+        Two sources of ids: a tool that creates the record (``create_order`` ->
+        ``get_order(order_id)``) and a search/list tool whose items carry their
+        ids (``search_flights`` -> ``book_flight(flight_id)``). Each candidate is
+        run against the tool simulator a few times (first call, id read from its
+        result the way role-play reads it, second call); only chains that work
+        every time are planned, so multi-step episodes do not die in execution.
+        """
         chains = [(c.producer, c.consumer, c.field) for c in find_chains([self.tools[n] for n in self.names])]
-        ids = [c for c in chains if is_id_name(c[2])] or chains
-        # a producer that creates the record whose id it returns makes a chain the simulator can honour
-        makers = [c for c in ids if (op := classify(self.tools[c[0]])).kind == "create" and op.id_field == c[2]]
-        return sorted(set(makers or ids))
+        candidates = []
+        for a, b, key in sorted(set(chains)):
+            op = self._ops[a]
+            if not is_id_name(key):
+                continue
+            made = op.kind == "create" and op.id_field == key
+            # a listed item's own id, not an id the search was filtered by
+            listed = op.kind == "list" and key not in (self.tools[a].parameters.get("properties") or {})
+            if made or listed:
+                candidates.append((a, b, key))
+        if not candidates:
+            return []
+        involved = sorted({n for a, b, _ in candidates for n in (a, b)})
+        key = json.dumps(
+            [[self.tools[n].name, self.tools[n].parameters, self.tools[n].response] for n in involved]
+            + [self.config.difficulty.model_dump(mode="json")],
+            sort_keys=True, default=str,
+        )
+        if key not in _VETTED:  # vetting runs the simulator: do it once per catalog and difficulty
+            from inftool_jax.synth.simulator import ToolSimulator
+
+            sim = ToolSimulator([self.tools[n] for n in involved], seed=0)
+            if len(_VETTED) >= 16:
+                _VETTED.pop(next(iter(_VETTED)))
+            _VETTED[key] = [c for c in candidates if self._chain_runs(sim, *c)]
+        return list(_VETTED[key])
+
+    def _chain_runs(self, sim, a: str, b: str, key: str, trials: int = 3) -> bool:
+        """Whether chain (a, b, key) executes on the simulator: both calls succeed, the id is found."""
+        from inftool_jax.synth.roleplay import EpisodeFailed, resolve_ref
+
+        for i in range(trials):
+            rng = random.Random(f"chain-probe:{a}:{b}:{i}")
+            first, second = self._chain_pair(rng, a, b, key)
+            sim.reset(i)
+            result = sim.call(a, {k: v.value for k, v in first.args.items()})
+            if not result.ok:
+                return False
+            try:
+                ref = resolve_ref(second.args[key], [{"role": "tool", "name": a, "content": result.to_text()}])
+            except EpisodeFailed:
+                return False
+            args = {k: (ref if isinstance(v, ResultRef) else v.value) for k, v in second.args.items()}
+            if not sim.call(b, args).ok:
+                return False
+        return True
+
+    def chain_family(self, chain: tuple[str, str, str]) -> str:
+        """How a chain gets its id: ``make_then_use`` (create_order -> get_order), ``search_then_create``
+        (search_flights -> book_flight, search_hotels -> book_hotel) or ``search_then_act``
+        (search_emails -> reply_to_email)."""
+        a, b, _ = chain
+        if self._ops[a].kind == "create":
+            return "make_then_use"
+        return "search_then_create" if self._ops[b].kind == "create" else "search_then_act"
 
     @staticmethod
     def _required_params(tool: ToolSpec) -> list[str]:
@@ -119,13 +192,18 @@ class Planner:
 
     @staticmethod
     def _vary_param(tool: ToolSpec) -> str | None:
+        """The required parameter a parallel episode varies; one without an ordered sibling when possible
+        (varying check_in alone would put some check-ins after the check-out)."""
         props = tool.parameters.get("properties") or {}
+        tied = related_keys(list(props))
+        fits = []
         for p in tool.parameters.get("required") or []:
             sub = effective_schema(props.get(p) or {})
             t = schema_type(sub)
             if t in ("string", "integer", "number") and (not sub.get("enum") or len(sub["enum"]) >= 2):
-                return p
-        return None
+                fits.append(p)
+        free = [p for p in fits if p not in tied]
+        return (free or fits or [None])[0]
 
     def similar(self, name: str) -> list[str]:
         """Other tools ranked by word overlap of names and descriptions (most similar first)."""
@@ -157,21 +235,27 @@ class Planner:
         return rng.choices([c for c, _ in pairs], weights=[w for _, w in pairs])[0]
 
     def make_call(self, name: str, rng: random.Random, fixed: dict[str, Spoken | ResultRef] | None = None) -> PlannedCall:
-        """A ground-truth call of ``name``: required values always, optional ones by chance."""
+        """A ground-truth call of ``name``: required values always, optional ones by chance.
+
+        Related values are kept consistent (check-out after check-in, max >= min,
+        origin != destination; see :func:`order_related`); ``fixed`` values are kept as given.
+        """
         tool = self.tools[name]
         props = tool.parameters.get("properties") or {}
         required = set(tool.parameters.get("required") or [])
         args: dict[str, Spoken | ResultRef] = {}
         omitted: dict[str, list[Any]] = {}
         d = self.config.difficulty
+        owner = self._owner[name]
         for p, sub in props.items():
             if fixed and p in fixed:
                 args[p] = fixed[p]
             elif p in required or rng.random() < d.optional_param_prob:
-                args[p] = sample_value(p, sub if isinstance(sub, dict) else {}, rng, d.varied_format_prob)
+                args[p] = sample_value(p, sub if isinstance(sub, dict) else {}, rng, d.varied_format_prob, owner=owner)
             else:
                 default = sub.get("default") if isinstance(sub, dict) else None
                 omitted[p] = ([default] if default is not None else []) + [""]
+        order_related(args, props, rng, d.varied_format_prob, frozen=set(fixed or ()))
         return PlannedCall(name, args, omitted)
 
     def _offer(self, rng: random.Random, targets: list[str], count: int) -> list[str]:
@@ -235,16 +319,20 @@ class Planner:
         if enum:
             n = min(n, len(enum))
         base = self.make_call(name, rng)
+        props = tool.parameters.get("properties") or {}
+        tied = related_keys(list(base.args))
         calls: list[PlannedCall] = []
         seen: list[Any] = []
         for _ in range(n * 4):
             if len(calls) == n:
                 break
-            value = sample_value(vary, sub, rng, d.varied_format_prob)
-            if value.value in seen:
+            args = {**base.args, vary: sample_value(vary, sub, rng, d.varied_format_prob, owner=self._owner[name])}
+            if vary in tied:  # its sibling follows it (end after each start), or it is redrawn after the sibling
+                order_related(args, props, rng, d.varied_format_prob)
+            if args[vary].value in seen:
                 continue
-            seen.append(value.value)
-            calls.append(PlannedCall(name, {**base.args, vary: value}, dict(base.omitted)))
+            seen.append(args[vary].value)
+            calls.append(PlannedCall(name, args, dict(base.omitted)))
         turns = [UserTurn("request", [Step("call", calls), Step("answer")], describes=calls)]
         return turns, self._offer(rng, [name], self._n_single())
 
@@ -294,10 +382,43 @@ class Planner:
         return turns, self._offer(rng, [name], self._n_single())
 
     def _chain_calls(self, rng) -> tuple[PlannedCall, PlannedCall]:
-        a, b, key = rng.choice(self.chains)
+        # Families first, so the few search -> book chains are not drowned by many create -> use ones.
+        family = rng.choice(sorted(self.chain_families))
+        return self._chain_pair(rng, *rng.choice(self.chain_families[family]))
+
+    def _chain_pair(self, rng, a: str, b: str, key: str) -> tuple[PlannedCall, PlannedCall]:
+        """The two calls of chain (a, b, key); the second's ``key`` is a reference to the first's result.
+
+        After a search, the reference is to the first item found, and a booking
+        takes over the search's own values it shares (same check-in and check-out,
+        same city): "book the first hotel you found for those dates".
+        """
         first = self.make_call(a, rng)
-        second = self.make_call(b, rng, fixed={key: ResultRef(key, a)})
+        searched = self._ops[a].kind == "list"
+        fixed: dict[str, Spoken | ResultRef] = {key: ResultRef(key, a, "first" if searched else "")}
+        if searched and self._ops[b].kind == "create":
+            props = self.tools[b].parameters.get("properties") or {}
+            d = self.config.difficulty
+            for p, value in first.args.items():
+                if p not in props or p == key or not isinstance(value, Spoken):
+                    continue
+                sub = effective_schema(props[p]) if isinstance(props[p], dict) else {}
+                if self._accepts(b, p, value.value):
+                    fixed[p] = value
+                elif isinstance(value.value, int) and schema_type(sub) == "array":
+                    # searched for 2 passengers: book 2 passengers
+                    sized = {**sub, "minItems": value.value, "maxItems": value.value}
+                    many = sample_value(p, sized, rng, d.varied_format_prob, owner=self._owner[b])
+                    if len(many.value) == value.value and self._accepts(b, p, many.value):
+                        fixed[p] = many
+        second = self.make_call(b, rng, fixed=fixed)
         return first, second
+
+    def _accepts(self, tool: str, param: str, value: Any) -> bool:
+        schema = (self.tools[tool].parameters.get("properties") or {}).get(param)
+        if not isinstance(schema, dict):
+            return False
+        return Draft202012Validator(schema, format_checker=FORMAT_CHECKER).is_valid(value)
 
     def _plan_multi_step(self, rng):
         first, second = self._chain_calls(rng)

@@ -58,9 +58,21 @@ def _lc(text: str) -> str:
     return text[:1].lower() + text[1:]
 
 
-def _ref_text(ref: ResultRef, followup: bool) -> str:
-    noun = humanize(ref.key)
-    return f"that {noun[:-3] if noun.endswith(' id') else noun}" if followup else f"the {noun} from the first step"
+# How a user points at an id they never saw: one made earlier, or the first item a search found.
+_MADE_REFS = ("the {key} from the first step", "the {key} that comes back", "the new {noun}'s id")
+_MADE_FOLLOWUP = ("that {noun}", "the {noun} you just created", "that same {noun}")
+_FOUND_REFS = ("the first {noun} in the results", "the first {noun} it finds", "the top {noun} from that search")
+_FOUND_FOLLOWUP = ("the first {noun} you found", "the first {noun} in those results", "the top {noun} you found")
+
+
+def _ref_text(ref: ResultRef, followup: bool, rng: random.Random) -> str:
+    key = humanize(ref.key)
+    noun = key[:-3] if key.endswith(" id") else key
+    if ref.pick == "first":
+        frames = _FOUND_FOLLOWUP if followup else _FOUND_REFS
+    else:
+        frames = _MADE_FOLLOWUP if followup else _MADE_REFS
+    return rng.choice(frames).format(key=key, noun=noun)
 
 
 class ProgrammaticUser:
@@ -77,10 +89,10 @@ class ProgrammaticUser:
             self._actions[tool] = action_phrases(self.tools[tool])
         return rng.choice(self._actions[tool])
 
-    def _arg_text(self, name: str, value: Spoken | ResultRef, style: str, followup: bool) -> str:
+    def _arg_text(self, name: str, value: Spoken | ResultRef, style: str, followup: bool, rng: random.Random) -> str:
         param = humanize(name)
         if isinstance(value, ResultRef):
-            text = _ref_text(value, followup)
+            text = _ref_text(value, followup, rng)
             if style == "sentence":
                 return f"The {param} should be {text}."
             return f"the {param} is {text}" if style == "where" else text
@@ -97,10 +109,10 @@ class ProgrammaticUser:
             return f"{param} {text}"
         return f"the {param} {text}"
 
-    def _args_clause(self, args: dict[str, Any], style: str, followup: bool) -> str:
+    def _args_clause(self, args: dict[str, Any], style: str, followup: bool, rng: random.Random) -> str:
         if not args:
             return ""
-        parts = [self._arg_text(k, v, style, followup) for k, v in args.items()]
+        parts = [self._arg_text(k, v, style, followup, rng) for k, v in args.items()]
         if style == "sentence":
             return " " + " ".join(parts)
         if style == "colon":
@@ -118,7 +130,7 @@ class ProgrammaticUser:
         frame = rng.choice(persona.asks)
         args = {k: v for k, v in call.args.items() if k != skip}
         style = rng.choice(persona.arg_styles)
-        clause = self._args_clause(args, style, followup)
+        clause = self._args_clause(args, style, followup, rng)
         # the argument clause goes after the verb phrase, before the frame's closing punctuation
         if style == "sentence":
             return frame.replace("{action}", action).replace("{Action}", _cap(action)) + clause

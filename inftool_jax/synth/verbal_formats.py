@@ -12,11 +12,20 @@ from datetime import date
 
 from inftool_jax.synth.vocabulary import MONTHS, NUMBER_WORDS
 
-DATE_STYLES = ("iso", "month_day_year", "day_month_year", "short_month")
+DATE_STYLES = ("iso", "month_day_year", "day_month_year", "short_month", "ordinal", "day_of_month", "weekday")
+_WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
+
+
+def ordinal(n: int) -> str:
+    """``1`` -> ``1st``, ``22`` -> ``22nd``, ``13`` -> ``13th``."""
+    suffix = "th" if 10 <= n % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(n % 10, "th")
+    return f"{n}{suffix}"
 
 
 def render_date(iso: str, style: str) -> str:
-    """``"2026-03-05"`` as ``style``: iso, month_day_year (March 5, 2026), day_month_year, short_month."""
+    """``"2026-03-05"`` as ``style``: iso, month_day_year (March 5, 2026), day_month_year (5 March 2026),
+    short_month (Mar 5, 2026), ordinal (March 5th, 2026), day_of_month (the 5th of March 2026),
+    weekday (Thursday, March 5, 2026)."""
     d = date.fromisoformat(iso)
     month = MONTHS[d.month - 1]
     if style == "month_day_year":
@@ -25,6 +34,12 @@ def render_date(iso: str, style: str) -> str:
         return f"{d.day} {month} {d.year}"
     if style == "short_month":
         return f"{month[:3]} {d.day}, {d.year}"
+    if style == "ordinal":
+        return f"{month} {ordinal(d.day)}, {d.year}"
+    if style == "day_of_month":
+        return f"the {ordinal(d.day)} of {month} {d.year}"
+    if style == "weekday":
+        return f"{_WEEKDAYS[d.weekday()]}, {month} {d.day}, {d.year}"
     return d.isoformat()
 
 
@@ -33,8 +48,8 @@ _MONTH_INDEX.update({m[:3].lower(): i + 1 for i, m in enumerate(MONTHS)})
 _MONTH_RE = "|".join(sorted(_MONTH_INDEX, key=len, reverse=True))
 # matched on normalised text (lower case, punctuation as single spaces): "march 5 2026", "2026 03 05"
 _ISO_RE = re.compile(r"\b(\d{4}) (\d{2}) (\d{2})\b")
-_MDY_RE = re.compile(rf"\b({_MONTH_RE}) (\d{{1,2}}) (\d{{4}})\b")
-_DMY_RE = re.compile(rf"\b(\d{{1,2}}) ({_MONTH_RE}) (\d{{4}})\b")
+_MDY_RE = re.compile(rf"\b({_MONTH_RE}) (\d{{1,2}})(?:st|nd|rd|th)? (\d{{4}})\b")
+_DMY_RE = re.compile(rf"\b(\d{{1,2}})(?:st|nd|rd|th)? (?:of )?({_MONTH_RE}) (\d{{4}})\b")
 _YEAR_RE = re.compile(r"\b\d{4}\b")
 _TIME_RE = re.compile(r"\b([01]?\d|2[0-3]):([0-5]\d)\b")
 _NON_ALNUM = re.compile(r"[^0-9a-z]+")

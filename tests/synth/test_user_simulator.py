@@ -86,3 +86,59 @@ def test_tool_results_ground_values_for_later_calls():
     ev = Evidence.from_texts(["cancel the order you just made"], [json.dumps({"order_id": "ord_7F3K2"})])
     assert ev.grounds("order_id", "ord_7F3K2")
     assert not ev.grounds("order_id", "ord_XXXXX")
+
+
+def _chain_blueprints(planner, n=600):
+    from inftool_jax.synth.blueprint import ResultRef
+
+    for i in range(n):
+        bp = planner.plan(i)
+        for t_index, turn in enumerate(bp.turns):
+            for call in turn.describes:
+                for v in call.args.values():
+                    if isinstance(v, ResultRef):
+                        yield bp, t_index, v
+
+
+def test_a_search_result_reference_is_said_as_the_first_item_found(synth_parts):
+    planner, _, _ = synth_parts
+    user = ProgrammaticUser(planner.tools)
+    found = made = 0
+    phrasings = set()
+    for bp, t_index, ref in _chain_blueprints(planner):
+        text = user.say(bp, t_index, []).lower()
+        noun = ref.key[:-3].replace("_", " ") if ref.key.endswith("_id") else ref.key
+        if ref.pick == "first":
+            assert ("first " + noun in text or "top " + noun in text), text
+            found += 1
+        else:
+            assert "first " + noun not in text, text
+            made += 1
+        phrasings.add(" ".join(w for w in text.split() if w in {"first", "top", "results", "found", "finds", "that", "search", "created", "new", "same", "step", "comes"}))
+    assert found > 20 and made > 20 and len(phrasings) >= 6
+
+
+def test_new_values_are_grounded_and_dates_are_said_in_many_forms(synth_parts):
+    """Birth dates in nested passengers, redrawn check-outs, ordinal and weekday dates: all ground."""
+    from inftool_jax.synth.verbal_formats import DATE_STYLES, render_date
+
+    planner, _, _ = synth_parts
+    user = ProgrammaticUser(planner.tools)
+    styles = set()
+    births = 0
+    for i in range(600):
+        bp = planner.plan(i)
+        texts = [user.say(bp, t, []) for t in range(len(bp.turns))]
+        evidence = Evidence.from_texts(texts, [])
+        for turn in bp.turns:
+            for call in turn.describes:
+                for name, value in call.args.items():
+                    if not isinstance(value, Spoken):
+                        continue
+                    for key, leaf in leaves({name: value.value}):
+                        assert evidence.grounds(key, leaf), (texts, name, leaf)
+                        births += key == "date_of_birth"
+                        if isinstance(leaf, str) and len(leaf) >= 10 and leaf[4:5] == "-" and leaf[7:8] == "-":
+                            styles |= {s for s in DATE_STYLES if render_date(leaf[:10], s) in " ".join(texts)}
+    assert births > 10
+    assert styles == set(DATE_STYLES), styles
