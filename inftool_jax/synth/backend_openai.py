@@ -3,7 +3,8 @@
 Chosen per role in the config (``synth.backends.assistant: openai``) and configured by the
 ``synth.openai`` section (:class:`~inftool_jax.synth.llm_backend_config.OpenAIBackendConfig`).
 All roles of one run share one :class:`~inftool_jax.synth.openai_client.BlockingChatClient`,
-so the concurrency limit covers them together.
+so the concurrency limit covers them together. Each role says how many episodes are worth
+running at once (``concurrency``: the limit), and the pipeline role-plays that many in parallel.
 
 Failures: a request that still fails after the retry budget raises
 :class:`~inftool_jax.synth.roleplay.EpisodeFailed` with gate ``backend``; the run records the
@@ -87,11 +88,18 @@ class _Role:
         except ChatRequestFailed as err:
             raise EpisodeFailed(GATE, f"{self.role} backend {self.cfg.base_url}: {err}") from None
 
+    @property
+    def concurrency(self) -> int:
+        """Episodes worth role-playing at once: one request each, so the client's limit."""
+        return self.client.max_concurrency
+
     def stats(self) -> dict[str, Any]:
-        """The shared client's counters (requests, retries, failures, in-flight peak, latency)."""
+        """The shared client's counters (requests, retries, failures by kind, in-flight peak and
+        mean, latency); the same for every role of the run."""
         return self.client.stats.summary()
 
     def close(self) -> None:
+        """Close the shared client (every role's: the run ends); a second close is a no-op."""
         self.client.close()
 
 

@@ -5,19 +5,22 @@
   timeouts, connection errors and malformed or truncated response bodies;
 - after ``max_tries`` attempts a :class:`ChatRequestFailed` (the caller records a failed
   episode and goes on); other 4xx answers fail at once, since repeating them cannot help;
-- counters (:class:`ClientStats`): attempts, retries, failures, in-flight peak, latency.
+- counters (:class:`ClientStats`): attempts, retries, failures by kind, in-flight peak and
+  time-averaged mean, latency percentiles.
 
 Only the envelope is checked (a JSON object with ``choices[0].message`` an object). What the
 model said - content, ``tool_calls`` with unreadable arguments, unknown tools - is returned
 as it came, for verification to judge.
 
 :class:`BlockingChatClient` runs one client on a private event loop thread so synchronous code
-(the synthesis role backends) can share it, and its concurrency limit, from many threads.
+(the synthesis role backends) can share it, and its concurrency limit, from many threads;
+closing it cancels the requests still under way, so threads waiting on them return at once.
 """
 
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
 import json
 import random
 import threading
@@ -58,6 +61,8 @@ class ChatResult:
 class ClientStats:
     """Counters of one client (read them after the calls; updated on the client's loop)."""
 
+    limit: int = 0
+    """The client's concurrency limit (most attempts in flight at once)."""
     calls: int = 0
     """chat() calls started."""
     attempts: int = 0
@@ -78,14 +83,28 @@ class ClientStats:
     """Seconds from start to result of each successful call (retries and backoff included)."""
     busy_seconds: float = 0.0
     """Integral of ``in_flight`` over time (its mean over a window is the achieved concurrency)."""
+    first_attempt_at: float | None = None
+    """perf_counter() when the first attempt started (the start of the in-flight mean's window)."""
     _last_change: float = field(default_factory=time.perf_counter)
 
     def _change_in_flight(self, delta: int) -> None:
         now = time.perf_counter()
+        if self.first_attempt_at is None:
+            self.first_attempt_at = now
         self.busy_seconds += self.in_flight * (now - self._last_change)
         self._last_change = now
         self.in_flight += delta
         self.in_flight_peak = max(self.in_flight_peak, self.in_flight)
+
+    def in_flight_mean(self) -> float:
+        """Attempts in flight, averaged over time from the first attempt to the last change
+        (to now while some are under way): the concurrency the client achieved."""
+        if self.first_attempt_at is None:
+            return 0.0
+        now = time.perf_counter() if self.in_flight else self._last_change
+        busy = self.busy_seconds + self.in_flight * (now - self._last_change)
+        span = now - self.first_attempt_at
+        return busy / span if span > 0 else 0.0
 
     def summary(self) -> dict[str, Any]:
         lat = sorted(self.latencies_s)
@@ -99,8 +118,10 @@ class ClientStats:
             "retries": self.retries,
             "successes": self.successes,
             "failures": self.failures,
-            "in_flight_peak": self.in_flight_peak,
             "errors": dict(self.errors),
+            "limit": self.limit,
+            "in_flight_peak": self.in_flight_peak,
+            "in_flight_mean": round(self.in_flight_mean(), 3),
             "latency_p50_s": pct(0.5),
             "latency_p95_s": pct(0.95),
         }
@@ -147,7 +168,7 @@ class ChatClient:
         self.backoff_base_s = backoff_base_s
         self.backoff_max_s = backoff_max_s
         self.timeout = httpx.Timeout(timeout_s)
-        self.stats = ClientStats()
+        self.stats = ClientStats(limit=max_concurrency)
         self._rng = random.Random(seed)
         self._headers = {"Authorization": f"Bearer {api_key}"} if api_key else {}
         self._semaphore: asyncio.Semaphore | None = None
@@ -229,18 +250,45 @@ class BlockingChatClient:
         self._thread = threading.Thread(target=self._loop.run_forever, name="openai-client", daemon=True)
         self._thread.start()
         self.client = ChatClient(base_url, model, **kwargs)
+        self._lock = threading.Lock()
+        self._pending: set[concurrent.futures.Future] = set()
+        self._closed = False
 
     @property
     def stats(self) -> ClientStats:
         return self.client.stats
 
+    @property
+    def max_concurrency(self) -> int:
+        return self.client.max_concurrency
+
     def chat(self, messages: list[dict[str, Any]], tools: list[dict[str, Any]] | None = None, **params: Any) -> ChatResult:
-        return asyncio.run_coroutine_threadsafe(self.client.chat(messages, tools, **params), self._loop).result()
+        with self._lock:
+            if self._closed:
+                raise ChatRequestFailed("closed: the client was closed", 0)
+            future = asyncio.run_coroutine_threadsafe(self.client.chat(messages, tools, **params), self._loop)
+            self._pending.add(future)
+        try:
+            return future.result()
+        except concurrent.futures.CancelledError:
+            raise ChatRequestFailed("closed: the client was closed while the request was under way", 0) from None
+        finally:
+            with self._lock:
+                self._pending.discard(future)
 
     def close(self) -> None:
+        """Cancel requests under way (their callers get ChatRequestFailed), close the connections,
+        stop the loop. Safe to call twice and from any thread but the loop's."""
+        with self._lock:
+            if self._closed:
+                return
+            self._closed = True
+            pending = list(self._pending)
+        for future in pending:
+            future.cancel()  # cancels the task on the loop; the waiting thread wakes up
+        if self._loop.is_running():
+            asyncio.run_coroutine_threadsafe(self.client.aclose(), self._loop).result(timeout=10)
+            self._loop.call_soon_threadsafe(self._loop.stop)
+            self._thread.join(timeout=10)
         if not self._loop.is_running():
-            return
-        asyncio.run_coroutine_threadsafe(self.client.aclose(), self._loop).result(timeout=10)
-        self._loop.call_soon_threadsafe(self._loop.stop)
-        self._thread.join(timeout=10)
-        self._loop.close()
+            self._loop.close()

@@ -1,17 +1,31 @@
 """A synthesis run: plan, role-play, verify and write until N episodes are kept; resumable.
 
-Blueprints are processed strictly in index order and each one ends as exactly
+Blueprints are written strictly in index order and each one ends as exactly
 one line (kept or rejected), so the processed indices on disk are always a
 prefix 0..k-1. Resuming reads the lines back (cutting a torn tail), rebuilds
 the near-duplicate index from the kept episodes in order, and continues at k:
 the result is identical to an uninterrupted run.
+
+Backends that wait on I/O (``openai``) say how many episodes are worth running
+at once (a ``concurrency`` attribute: the client's request limit). Then a pool
+of worker threads role-plays a window of blueprint indices ahead of the write
+cursor, each worker with its own role backends (they keep per-episode state)
+and stateless gates; the main thread takes the results back in index order and
+applies the one order-dependent gate, near-duplicates, as it writes. What is
+written is therefore the same for any number of workers. CPU-bound backends
+(the programmatic ones) run on the main thread: threads would only add
+interpreter-lock contention.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
+import queue
+import threading
 import time
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable
 
@@ -28,6 +42,9 @@ from inftool_jax.tools.spec import ToolSpec
 
 RUN_FILE = "run.json"
 MANIFEST = "manifest.json"
+WINDOW_PER_WORKER = 4
+"""Blueprints role-played ahead of the write cursor, per worker: room for a slow episode
+(retries, backoff) to finish while the others go on."""
 
 
 def catalog_fingerprint(tools: list[ToolSpec]) -> str:
@@ -42,10 +59,41 @@ def _run_identity(config: SynthConfig, seed: int, tools: list[ToolSpec]) -> dict
     return {"seed": seed, "catalog": catalog_fingerprint(tools), "synth": settings}
 
 
-class Synthesis:
-    """One run into ``out_dir``. ``source`` names the config file for errors."""
+def auto_workers(limit: int) -> int:
+    """Worker threads for backends that allow ``limit`` requests at once: one per request.
 
-    def __init__(self, tools: list[ToolSpec], config: SynthConfig, seed: int, out_dir: str | Path, source: str = "<config>"):
+    More workers than the limit measured worse (bench_backend_concurrency.py, limit 16, 50 ms):
+    the extra threads' CPU work starves the client's event loop of the interpreter lock, so
+    replies wait longer to be read and fewer requests are really at the server."""
+    return max(1, limit)
+
+
+@dataclass
+class _Slot:
+    """What one worker role-plays with: its own role backends (per-episode state) and gates."""
+
+    runner: EpisodeRunner
+    verifier: Verifier
+
+
+class Synthesis:
+    """One run into ``out_dir``. ``source`` names the config file for errors.
+
+    ``workers``: episodes role-played at once; ``None`` picks it from the backends
+    (:func:`auto_workers` of the largest ``concurrency`` a role backend declares; 1 when
+    none does). The output does not depend on it. Each worker gets its own role backends,
+    made here.
+    """
+
+    def __init__(
+        self,
+        tools: list[ToolSpec],
+        config: SynthConfig,
+        seed: int,
+        out_dir: str | Path,
+        source: str = "<config>",
+        workers: int | None = 1,
+    ):
         self.tools = list(tools)
         self.by_name = {t.name: t for t in self.tools}
         self.config = config
@@ -53,20 +101,50 @@ class Synthesis:
         self.out = Path(out_dir)
         self.source = source
         self.planner = Planner(self.tools, config, seed, source)
-        ctx = backends.BackendContext(self.by_name, config, seed, source)
-        self.runner = EpisodeRunner(
-            self.by_name,
-            config,
-            backends.create("user", config.backends.user, ctx),
-            backends.create("assistant", config.backends.assistant, ctx),
-            backends.create("tools", config.backends.tools, ctx),
-        )
-        self.verifier = Verifier(config, backends.create("judge", config.backends.judge, ctx))
+        self.ctx = backends.BackendContext(self.by_name, config, seed, source)
+        self._closed: set[int] = set()  # ids of the backends closed already
+        main = self._slot()
+        self.runner = main.runner
+        self.verifier = main.verifier  # its near-duplicate index is the run's (touched by the main thread only)
+        self._slots = [main]
+        try:
+            if workers is None:
+                workers = auto_workers(max(int(getattr(b, "concurrency", 1)) for b in self._backends(main)))
+            if workers < 1:
+                raise ValueError("workers must be >= 1")
+            self.workers = workers
+            # Every worker's backends are made now (a tool simulator takes a while to build), so the run
+            # itself is all production and close() sees every backend.
+            while len(self._slots) < workers:
+                self._slots.append(self._slot())
+        except BaseException:
+            self.close()
+            raise
+        self.gates_on = [g for g in ("execution", "schema_valid", "grounded", "plan_match", "near_duplicate") if getattr(config.verification, g)]
+        if self.verifier.judge is not None:
+            self.gates_on.append("judge")
         self.stats = RunStats(config.categories.model_dump())
         self.kept = ShardedJsonl(self.out, EPISODES, config.shard_size, config.fsync_every)
         self.rejected = ShardedJsonl(self.out, REJECTED, config.shard_size, config.fsync_every)
         self.next_index = 0
         self.elapsed = 0.0
+
+    def _slot(self) -> _Slot:
+        """Role backends and gates for one worker; model clients and weights are shared through the context."""
+        cfg, ctx = self.config, self.ctx
+        runner = EpisodeRunner(
+            self.by_name,
+            cfg,
+            backends.create("user", cfg.backends.user, ctx),
+            backends.create("assistant", cfg.backends.assistant, ctx),
+            backends.create("tools", cfg.backends.tools, ctx),
+        )
+        return _Slot(runner, Verifier(cfg, backends.create("judge", cfg.backends.judge, ctx)))
+
+    @staticmethod
+    def _backends(slot: _Slot) -> list[Any]:
+        r = slot.runner
+        return [b for b in (r.user, r.assistant, r.tool_backend, slot.verifier.judge) if b is not None]
 
     # ---- start / resume --------------------------------------------------
 
@@ -101,13 +179,14 @@ class Synthesis:
             self.stats.add_rejected(record)
         self.next_index = len(indices)
 
-    # ---- the loop --------------------------------------------------------
+    # ---- one blueprint -----------------------------------------------------
 
-    def produce(self, index: int) -> tuple[dict[str, Any] | None, dict[str, Any] | None]:
-        """(kept episode, None) or (None, rejection record) for blueprint ``index``."""
+    def _role_play(self, index: int, slot: _Slot) -> tuple[dict[str, Any] | None, dict[str, Any] | None]:
+        """Plan, role-play and check the stateless gates (any thread, with its own ``slot``):
+        (episode that passed them, None) or (None, rejection record)."""
         blueprint = self.planner.plan(index)
         try:
-            episode = self.runner.run(blueprint, self.config.iteration)
+            episode = slot.runner.run(blueprint, self.config.iteration)
         except EpisodeFailed as err:
             return None, {
                 "id": episode_id(self.seed, index),
@@ -116,45 +195,139 @@ class Synthesis:
                 "reasons": [{"gate": err.gate, "detail": err.detail}],
                 "episode": None,
             }
-        reasons = self.verifier.verify(episode)
-        gates_on = [g for g in ("execution", "schema_valid", "grounded", "plan_match", "near_duplicate") if getattr(self.config.verification, g)]
-        if self.verifier.judge is not None:
-            gates_on.append("judge")
-        episode["meta"]["verification"] = {"gates": gates_on, "passed": not reasons}
+        reasons = slot.verifier.check(episode)
         if reasons:
-            return None, {
-                "id": episode["id"],
-                "blueprint_index": index,
-                "category": blueprint.category,
-                "reasons": reasons,
-                "episode": episode,
-            }
+            episode["meta"]["verification"] = {"gates": self.gates_on, "passed": False}
+            return None, self._rejection(episode, reasons)
         return episode, None
 
+    def _rejection(self, episode: dict[str, Any], reasons: list[dict[str, str]]) -> dict[str, Any]:
+        meta = episode["meta"]
+        return {"id": episode["id"], "blueprint_index": meta["blueprint"]["index"], "category": meta["category"], "reasons": reasons, "episode": episode}
+
+    def _finish(self, episode: dict[str, Any] | None, rejection: dict[str, Any] | None) -> tuple[dict[str, Any] | None, dict[str, Any] | None]:
+        """The near-duplicate gate, in index order (main thread): it compares with the episodes kept before."""
+        if episode is None:
+            return None, rejection
+        dup, sig = self.verifier.near_duplicate(episode)
+        episode["meta"]["verification"] = {"gates": self.gates_on, "passed": dup is None}
+        if dup is not None:
+            return None, self._rejection(episode, [dup])
+        self.verifier.remember(episode, sig)
+        return episode, None
+
+    def produce(self, index: int) -> tuple[dict[str, Any] | None, dict[str, Any] | None]:
+        """(kept episode, None) or (None, rejection record) for blueprint ``index``, on this thread.
+
+        Call it in index order: the near-duplicate gate remembers what it kept."""
+        return self._finish(*self._role_play(index, self._slots[0]))
+
+    # ---- the loop --------------------------------------------------------
+
+    def _write(self, episode: dict[str, Any] | None, rejection: dict[str, Any] | None, progress: Callable[[int], None] | None) -> None:
+        if episode is not None:
+            self.kept.append(episode)
+            self.stats.add_kept(episode)
+            if progress:
+                progress(1)
+        else:
+            self.rejected.append(rejection)
+            self.stats.add_rejected(rejection)
+        self.next_index += 1
+
+    def _run_concurrent(self, num: int, budget: int, progress: Callable[[int], None] | None) -> None:
+        """Role-play up to ``workers`` blueprints at once, a window ahead of the write cursor; write in order."""
+        free: queue.SimpleQueue[_Slot] = queue.SimpleQueue()
+        for slot in self._slots:
+            free.put(slot)
+        stopping = threading.Event()
+
+        def job(index: int):
+            if stopping.is_set():
+                return None, None
+            slot = free.get_nowait()  # as many slots as threads, and each thread holds one at most
+            try:
+                return self._role_play(index, slot)
+            finally:
+                free.put(slot)
+
+        window = self.workers * WINDOW_PER_WORKER
+        pending: dict[int, Future] = {}
+        submitted = self.next_index
+        pool = ThreadPoolExecutor(self.workers, thread_name_prefix="synth-worker")
+        try:
+            while self.kept.count < num and self.next_index < budget:
+                while submitted < budget and submitted < self.next_index + window:
+                    pending[submitted] = pool.submit(job, submitted)
+                    submitted += 1
+                self._write(*self._finish(*pending.pop(self.next_index).result()), progress)
+        finally:
+            # Episodes still under way are past what is needed (or the run is failing): stop them.
+            stopping.set()
+            for future in pending.values():
+                future.cancel()
+            self.close()  # a worker waiting on a request gets a failure at once instead of the reply
+            pool.shutdown(wait=True, cancel_futures=True)
+
     def run(self, num: int, progress: Callable[[int], None] | None = None) -> dict[str, Any]:
-        """Process blueprints until ``num`` episodes are kept (or the attempt budget is spent)."""
+        """Process blueprints until ``num`` episodes are kept (or the attempt budget is spent).
+
+        Closes the backends at the end, also after an error or Ctrl-C; then the manifest
+        describes what is on disk (``complete`` false when interrupted)."""
         start = time.perf_counter()
         budget = num * self.config.max_attempts_factor
         try:
-            while self.kept.count < num and self.next_index < budget:
-                episode, rejection = self.produce(self.next_index)
-                if episode is not None:
-                    self.kept.append(episode)
-                    self.stats.add_kept(episode)
-                    if progress:
-                        progress(1)
-                else:
-                    self.rejected.append(rejection)
-                    self.stats.add_rejected(rejection)
-                self.next_index += 1
-        finally:
-            self.kept.close()
-            self.rejected.close()
-            self.elapsed += time.perf_counter() - start
+            if self.workers > 1:
+                self._run_concurrent(num, budget, progress)
+            else:
+                while self.kept.count < num and self.next_index < budget:
+                    self._write(*self.produce(self.next_index), progress)
+        except BaseException:
+            self._shut(start)
+            try:
+                self.manifest(num)
+            except Exception:  # the first error is the one to report
+                pass
+            raise
+        self._shut(start)
         return self.manifest(num)
 
+    def _shut(self, start: float) -> None:
+        try:
+            self.kept.close()
+            self.rejected.close()
+        finally:
+            self.elapsed += time.perf_counter() - start
+            self.close()
+
+    def close(self) -> None:
+        """Close every role backend (their clients, connections, event loops); closes each once."""
+        for slot in list(self._slots):
+            for backend in self._backends(slot):
+                if id(backend) not in self._closed and hasattr(backend, "close"):
+                    self._closed.add(id(backend))
+                    backend.close()
+
+    def backend_stats(self) -> dict[str, dict[str, Any]]:
+        """Counters of the backends that keep them, by backend name (roles sharing one client, one entry):
+        requests, retries, failures by kind, in-flight peak and mean, latency p50/p95."""
+        main = self._slots[0]
+        roles = (("user", main.runner.user), ("assistant", main.runner.assistant), ("tools", main.runner.tool_backend), ("judge", main.verifier.judge))
+        out: dict[str, dict[str, Any]] = {}
+        for role, backend in roles:
+            if backend is None or not hasattr(backend, "stats"):
+                continue
+            name = str(getattr(backend, "name", role))
+            if name in out:
+                out[name]["roles"].append(role)
+                continue
+            counters = backend.stats()
+            if counters:
+                out[name] = {"roles": [role], **counters}
+        return out
+
     def manifest(self, num: int) -> dict[str, Any]:
-        """Write and return manifest.json: counts, per-gate rejections, diversity, the config."""
+        """Write and return manifest.json: counts, per-gate rejections, diversity, backend counters, the config."""
         data = {
             "asked": num,
             "complete": self.kept.count >= num,
@@ -164,6 +337,8 @@ class Synthesis:
             "diversity": self.stats.diversity(len(self.tools)),
             "unavailable_categories": self.planner.unavailable,
             "seconds_this_session": round(self.elapsed, 3),
+            "workers_this_session": self.workers,
+            "backends_this_session": self.backend_stats(),
             "files": {
                 "episodes": sorted(p.name for p in self.out.glob(f"{EPISODES}-*.jsonl")),
                 "rejected": sorted(p.name for p in self.out.glob(f"{REJECTED}-*.jsonl")),

@@ -116,7 +116,8 @@ def tool_message(call_id: str, name: str, result: Any) -> dict[str, Any]:
 
 
 class EpisodeRunner:
-    """Runs blueprints through the three role backends; one runner per run (not thread-safe)."""
+    """Runs blueprints through the three role backends; not thread-safe (backends keep
+    per-episode state): a concurrent run gives each worker thread its own runner."""
 
     def __init__(self, tools: dict[str, ToolSpec], config: Any, user: Any, assistant: Any, tool_backend: Any):
         self.tools = tools

@@ -104,3 +104,24 @@ class RunStats:
         lines.insert(1, "  ".join("-" * w for w in widths))
         lines.insert(len(lines) - 1, "  ".join("-" * w for w in widths))
         return "\n".join(lines)
+
+
+def _ms(seconds: float | None) -> str:
+    return "-" if seconds is None else f"{seconds * 1000:.0f}"
+
+
+def backend_table(stats: dict[str, dict[str, Any]]) -> str:
+    """A plain-text table of backend client counters (``Synthesis.backend_stats()``); empty when none."""
+    if not stats:
+        return ""
+    head = ["backend", "roles", "requests", "attempts", "retries", "failed", "errors", "in flight peak/mean/limit", "p50 ms", "p95 ms"]
+    rows = []
+    for name, s in stats.items():
+        errors = ", ".join(f"{k} {v}" for k, v in sorted(s.get("errors", {}).items())) or "-"
+        flight = f"{s.get('in_flight_peak', 0)}/{s.get('in_flight_mean', 0.0):.1f}/{s.get('limit', '-')}"
+        rows.append([name, "+".join(s.get("roles", [])), s.get("calls", 0), s.get("attempts", 0), s.get("retries", 0),
+                     s.get("failures", 0), errors, flight, _ms(s.get("latency_p50_s")), _ms(s.get("latency_p95_s"))])
+    widths = [max(len(str(r[i])) for r in [head] + rows) for i in range(len(head))]
+    lines = ["  ".join(str(v).rjust(w) if i > 1 else str(v).ljust(w) for i, (v, w) in enumerate(zip(r, widths))) for r in [head] + rows]
+    lines.insert(1, "  ".join("-" * w for w in widths))
+    return "\n".join(lines)
