@@ -358,7 +358,13 @@ def sample_value(name: str, schema: dict[str, Any], rng: random.Random, varied: 
         spoken = _string_value(name, schema, rng, varied, owner)
         pattern = schema.get("pattern")
         if isinstance(pattern, str) and not _matches(pattern, spoken.value):
-            spoken = _patterned(name, schema, pattern, rng)
+            slug = re.sub(r"[^a-z0-9]+", "-", spoken.value.lower()).strip("-") if isinstance(spoken.value, str) else ""
+            for form in (slug, slug.replace("-", "_")):  # "Harbor Channel" -> "harbor-channel" for ^[a-z0-9-]+$
+                if form and _matches(pattern, form):
+                    spoken = Spoken(form, form, [form])
+                    break
+            else:
+                spoken = _patterned(name, schema, pattern, rng)
         max_len = schema.get("maxLength")
         if isinstance(max_len, int) and len(spoken.value) > max_len:
             value = rng.choice(V.WORDS)[:max_len]

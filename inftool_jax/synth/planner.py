@@ -156,7 +156,7 @@ class Planner:
             _VETTED[key] = [c for c in candidates if self._chain_runs(sim, *c)]
         return list(_VETTED[key])
 
-    def _chain_runs(self, sim, a: str, b: str, key: str, trials: int = 3) -> bool:
+    def _chain_runs(self, sim, a: str, b: str, key: str, trials: int = 8) -> bool:
         """Whether chain (a, b, key) executes on the simulator: both calls succeed, the id is found."""
         from inftool_jax.synth.roleplay import EpisodeFailed, resolve_ref
 

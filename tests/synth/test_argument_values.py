@@ -140,3 +140,13 @@ def test_sampled_values_are_deterministic_per_seed(catalog_tools):
         return [sample_value(n, s, rng, 0.5).value for t in catalog_tools for n, s in (t.parameters.get("properties") or {}).items()]
 
     assert draw(1) == draw(1) and draw(1) != draw(2)
+
+
+def test_a_named_thing_fits_a_slug_pattern_instead_of_a_random_code():
+    rng = random.Random(8)
+    schema = {"type": "string", "pattern": "^[a-z0-9-]{1,80}$"}
+    names = {sample_value("name", schema, rng, owner="channel").value for _ in range(30)}
+    assert all(n.endswith("-channel") for n in names) and len(names) > 5, names
+    # without a pattern the thing keeps its name form; a person's name only where no thing owns it
+    assert all(sample_value("name", {"type": "string"}, rng, owner="project").value.endswith(" Project") for _ in range(10))
+    assert " " in sample_value("name", {"type": "string"}, rng).value
