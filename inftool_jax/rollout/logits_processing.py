@@ -66,6 +66,23 @@ def process_logits(logits: jax.Array, temperature: jax.Array, top_k: jax.Array, 
     return jax.lax.cond(needs_filter, lambda x: filter_top_k_top_p(x, top_k, top_p), lambda x: x, scaled)
 
 
+def inverse_cdf_draw(row_keys: jax.Array, logits: jax.Array) -> jax.Array:
+    """One token per row from ``softmax(logits)`` by inverting the CDF at a uniform draw.
+
+    One random number per row instead of Gumbel noise over the whole vocabulary (which
+    costs more than a small model's forward step). Tokens with zero probability (``-inf``)
+    are never drawn: the CDF is flat over them.
+    """
+    probs = jax.nn.softmax(logits, axis=-1)
+    cdf = jnp.cumsum(probs, axis=-1)
+    u = jax.vmap(lambda k: jax.random.uniform(k, (), jnp.float32))(row_keys) * cdf[:, -1]
+    index = jnp.sum(cdf <= u[:, None], axis=-1)
+    # u can round up to the total: fall back to the last token with mass
+    vocab = logits.shape[-1]
+    last = vocab - 1 - jnp.argmax(probs[:, ::-1] > 0, axis=-1)
+    return jnp.minimum(index, last).astype(jnp.int32)
+
+
 def sample_tokens(
     row_keys: jax.Array, logits: jax.Array, temperature: jax.Array, top_k: jax.Array, top_p: jax.Array
 ) -> tuple[jax.Array, jax.Array, jax.Array]:
@@ -81,9 +98,9 @@ def sample_tokens(
     """
     logits = logits.astype(jnp.float32)
     processed = process_logits(logits, temperature, top_k, top_p)
-    drawn = jax.vmap(jax.random.categorical)(row_keys, processed)
     greedy = jnp.argmax(logits, axis=-1)
-    tokens = jnp.where(temperature > 0, drawn, greedy).astype(jnp.int32)
+    drawn = jax.lax.cond(jnp.any(temperature > 0), lambda: inverse_cdf_draw(row_keys, processed), lambda: greedy.astype(jnp.int32))
+    tokens = jnp.where(temperature > 0, drawn, greedy.astype(jnp.int32))
     policy = jnp.take_along_axis(jax.nn.log_softmax(logits, axis=-1), tokens[:, None], axis=-1)[:, 0]
     sampled = jnp.take_along_axis(jax.nn.log_softmax(processed, axis=-1), tokens[:, None], axis=-1)[:, 0]
     sampled = jnp.where(temperature > 0, sampled, 0.0)

@@ -129,3 +129,10 @@ def test_top_k_one_sampling_equals_greedy():
     tokens, _, sampled = sample_jit(keys, jnp.asarray(logits), ones, jnp.ones((N,), jnp.int32), ones)
     assert np.asarray(tokens).tolist() == logits.argmax(-1).tolist()
     np.testing.assert_allclose(np.asarray(sampled), 0.0, atol=1e-6)
+
+
+def test_removed_tokens_are_never_drawn_even_at_the_ends_of_the_vocabulary():
+    logits = np.asarray([-np.inf, 0.0, -np.inf, 0.0, -np.inf], np.float32)
+    tokens, policy, _ = _draw(logits, 1.0, 0, 1.0)
+    np.testing.assert_allclose(_freq(tokens, 5), [0, 0.5, 0, 0.5, 0], atol=TOL)
+    assert np.isfinite(np.asarray(policy)).all()
