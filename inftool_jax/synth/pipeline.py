@@ -22,8 +22,10 @@ from __future__ import annotations
 import hashlib
 import json
 import queue
+import signal
 import threading
 import time
+from contextlib import contextmanager
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
@@ -66,6 +68,23 @@ def auto_workers(limit: int) -> int:
     the extra threads' CPU work starves the client's event loop of the interpreter lock, so
     replies wait longer to be read and fewer requests are really at the server."""
     return max(1, limit)
+
+
+@contextmanager
+def _ctrl_c_after():
+    """Hold Ctrl-C back until the block is done (main thread only: elsewhere it cannot arrive), so a
+    record and its counts are written together and the manifest after an interrupt matches the files."""
+    if threading.current_thread() is not threading.main_thread() or signal.getsignal(signal.SIGINT) is None:
+        yield  # (None: a handler not set from Python, which could not be put back)
+        return
+    caught: list[int] = []
+    previous = signal.signal(signal.SIGINT, lambda signum, frame: caught.append(signum))
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
+    if caught:
+        raise KeyboardInterrupt
 
 
 @dataclass
@@ -225,15 +244,16 @@ class Synthesis:
     # ---- the loop --------------------------------------------------------
 
     def _write(self, episode: dict[str, Any] | None, rejection: dict[str, Any] | None, progress: Callable[[int], None] | None) -> None:
-        if episode is not None:
-            self.kept.append(episode)
-            self.stats.add_kept(episode)
-            if progress:
-                progress(1)
-        else:
-            self.rejected.append(rejection)
-            self.stats.add_rejected(rejection)
-        self.next_index += 1
+        with _ctrl_c_after():
+            if episode is not None:
+                self.kept.append(episode)
+                self.stats.add_kept(episode)
+            else:
+                self.rejected.append(rejection)
+                self.stats.add_rejected(rejection)
+            self.next_index += 1
+        if episode is not None and progress:
+            progress(1)
 
     def _run_concurrent(self, num: int, budget: int, progress: Callable[[int], None] | None) -> None:
         """Role-play up to ``workers`` blueprints at once, a window ahead of the write cursor; write in order."""

@@ -66,3 +66,32 @@ def test_help_mentions_an_example_and_does_not_import_jax():
                           "try: main(['synth', '--help'])\nexcept SystemExit: pass\nprint('jax' in sys.modules)"],
                          capture_output=True, text=True, cwd=ROOT)
     assert "inftool synth --config" in res.stdout and res.stdout.strip().endswith("False")
+
+
+def _user_states_the_task(body):
+    """A model-free endpoint playing the User Simulator: the task's lines, values verbatim."""
+    task = body["messages"][-1]["content"].removesuffix("\n\nWrite the user's message now.")
+    return {"role": "assistant", "content": task.split("\n\n")[-1]}
+
+
+def test_synth_with_an_openai_user_prints_and_records_the_client_counters(tmp_path, capsys):
+    from inftool_jax.serve.loopback import AppThread
+    from inftool_jax.serve.scripted_chat import scripted_chat_app
+
+    out = tmp_path / "run"
+    with AppThread(scripted_chat_app(_user_states_the_task)) as url:
+        code = main(["synth", "--out", str(out), "--num", "30", "--seed", "3", "--quiet", SPECS, "synth.fsync_every=0",
+                     "synth.backends.user=openai", f"synth.openai.base_url={url}/v1", "synth.openai.max_concurrency=5"])
+    assert code == 0
+    text = capsys.readouterr().out
+    assert "in flight peak/mean/limit" in text and "openai:default" in text and "(5 workers)" in text
+    manifest = json.loads((out / "manifest.json").read_text())
+    assert manifest["kept"] == 30 and manifest["workers_this_session"] == 5
+    client = manifest["backends_this_session"]["openai:default"]
+    assert client["roles"] == ["user"] and client["limit"] == 5 and 1 < client["in_flight_peak"] <= 5
+    assert client["calls"] >= manifest["planned"] and client["failures"] == 0 and client["latency_p50_s"] > 0
+
+
+def test_workers_below_one_is_an_input_error(tmp_path, capsys):
+    assert main(["synth", "--out", str(tmp_path / "o"), "--num", "5", "--workers", "0", SPECS]) == 2
+    assert "--workers" in capsys.readouterr().err
