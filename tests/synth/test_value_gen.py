@@ -48,7 +48,7 @@ def number_schemas(draw):
     schema = {"type": "integer" if integer else "number"}
     if draw(st.booleans()):
         lo = draw(st.integers(-1000, 1000))
-        width = draw(st.integers(3, 500))
+        width = draw(st.integers(12, 500))  # wide enough to hold a multiple of any multipleOf below: satisfiable
         low_key = draw(st.sampled_from(["minimum", "exclusiveMinimum"]))
         high_key = draw(st.sampled_from(["maximum", "exclusiveMaximum"]))
         schema[low_key] = lo if integer else lo + 0.5
