@@ -158,6 +158,7 @@ def run_sft(
         "dropped_overlong": data.dropped_overlong,
         "dropped_no_target": data.dropped_no_target,
         "initial_heldout_loss": initial["heldout_loss"] if initial else None,
+        "initial_heldout_token_accuracy": initial["heldout_token_accuracy"] if initial else None,
         "final_heldout_loss": last.get("heldout_loss"),
         "final_heldout_token_accuracy": last.get("heldout_token_accuracy"),
         "final_train_loss": last.get("loss"),
