@@ -113,3 +113,85 @@ def test_beta_adds_the_k3_kl_to_the_reference(model):
     k3 = np.exp(0.5) - 0.5 - 1.0
     assert float(with_kl[2]["kl_sum"]) == pytest.approx(k3 * tokens, rel=1e-4)
     assert float(with_kl[0]) - float(no_kl[0]) == pytest.approx(0.1 * k3 * tokens, rel=1e-3)
+
+
+def _rollouts(seed=0):
+    """Two tasks x G=2 rollouts: prompts of lengths 5 and 9, completions of different lengths (policy masks 1)."""
+    from inftool_jax.rollout.episode_rollout import Rollout
+
+    rng = np.random.default_rng(seed)
+    out = []
+    for prompt_len in (5, 9):
+        prompt = rng.integers(0, 97, prompt_len).astype(np.int32)
+        for completion in (3, 6):
+            tokens = np.concatenate([prompt, rng.integers(0, 97, completion).astype(np.int32)])
+            mask = np.concatenate([np.zeros(prompt_len, np.int32), np.ones(completion, np.int32)])
+            out.append(Rollout(None, tokens, mask, prompt_len, [], None, 1))
+    return out
+
+
+
+@pytest.fixture(scope="module")
+def layouts(model, tmp_path_factory):
+    """The same rollouts as the shared-prompt batch (micro_batches=1) and the full-sequence one (2), on 8 batch shards."""
+    from types import SimpleNamespace
+
+    from inftool_jax.model.config import MeshConfig
+    from inftool_jax.model.sharding import make_mesh
+    from inftool_jax.rl.gated_reward import RewardBatch
+    from inftool_jax.rl.grpo_trainer import GRPOTrainer
+    from inftool_jax.rl.reward_config import RewardConfig
+    from inftool_jax.train.config import TrainConfig
+
+    mesh = make_mesh(MeshConfig(data=1, fsdp=-1, tp=1))
+    grpo = GRPOStageConfig(group_size=2, prompts_per_step=2, max_completion_len=8, drop_zero_variance_groups=False)
+    rollouts = _rollouts()
+    adv = np.array([1.0, -1.0, 0.5, -0.5], np.float32)
+    rewards = RewardBatch(adv, np.zeros((4, 5), bool), np.zeros(4, np.int32), adv, np.zeros(4, bool))
+    out = {}
+    for micro in (1, 2):
+        train = TrainConfig(micro_batches=micro, bucket_multiple=4, warmup_steps=0, tensorboard=False)
+        # build_batch reads only the tokenizer's pad id
+        trainer = GRPOTrainer(model, SimpleNamespace(pad_token_id=0), None, mesh, grpo, train, RewardConfig(), 2, 0,
+                              tmp_path_factory.mktemp("grpo"), log_to_files=False)
+        out[micro] = trainer.build_batch(rollouts, rewards).arrays
+    return rollouts, out[1], out[2]
+
+
+def test_shared_prompt_layout_gives_the_full_sequence_loss_and_gradient(model, layouts):
+    _, shared, full = layouts
+    assert "prefix_tokens" in shared and "tokens" in full
+    # each distinct prompt once (rows padded to the 8 batch shards), every completion once, in a width-8 bucket
+    assert shared["prefix_tokens"].shape == (8, 12) and shared["suffix_tokens"].shape == (8, 8)
+    assert list(shared["prefix_index"][:4]) == [0, 0, 1, 1]
+    md = ModelDef(model)
+    params = flat_params(model)
+    loss_fn = make_grpo_loss_fn(GRPOStageConfig())
+
+    @jax.jit
+    def run(p, batch):
+        def objective(q):
+            loss_sum, weight, _ = loss_fn(md.merge(q), batch, None)
+            return loss_sum, weight
+
+        return jax.value_and_grad(objective, has_aux=True)(p)
+
+    (a_loss, a_weight), a_grads = run(params, {k: jnp.asarray(v) for k, v in shared.items()})
+    (b_loss, b_weight), b_grads = run(params, {k: jnp.asarray(v) for k, v in full.items()})
+    assert float(a_weight) == float(b_weight) == 18.0  # 3 + 6 + 3 + 6 policy tokens
+    assert float(a_loss) == pytest.approx(float(b_loss), rel=1e-6)
+    for name in a_grads:
+        np.testing.assert_allclose(np.asarray(a_grads[name]), np.asarray(b_grads[name]), rtol=1e-4, atol=1e-5)
+
+
+def test_shared_prefix_logprobs_equal_the_full_forward_on_the_policy_tokens(model, layouts):
+    from inftool_jax.rl.grpo_trainer import shared_prefix_logprobs
+
+    rollouts, shared, full = layouts
+    logp, _ = jax.jit(shared_prefix_logprobs)(model, {k: jnp.asarray(v) for k, v in shared.items()})
+    # the right-padded full sequences: row i's completion token t is predicted at position prompt_len - 1 + t
+    want, _ = jax.jit(token_logprobs)(model, jnp.asarray(full["tokens"]), jnp.asarray(full["attention_mask"]))
+    for i, r in enumerate(rollouts):
+        n = len(r.tokens) - r.prompt_len
+        np.testing.assert_allclose(np.asarray(logp[i, :n]), np.asarray(want[i, r.prompt_len - 1: r.prompt_len - 1 + n]),
+                                   rtol=1e-5, atol=1e-5)
