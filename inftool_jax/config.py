@@ -19,6 +19,7 @@ from inftool_jax.model.config import DistributedConfig, MeshConfig, ModelConfig
 from inftool_jax.model.tiny_model import TinyModelConfig
 from inftool_jax.rl.grpo_stage_config import GRPOStageConfig
 from inftool_jax.rl.reward_config import RewardConfig
+from inftool_jax.rollout.sampling_config import SamplingConfig
 from inftool_jax.synth.config import SynthConfig
 
 COMMAND_LINE = "<command line>"
@@ -43,6 +44,8 @@ class Config(Section):
     """The embedded default model made by `inftool init-model` (tokenizer and architecture sizes)."""
     synth: SynthConfig = SynthConfig()
     """Synthesis: category mix, difficulty, agent backends, verification, dataset layout."""
+    sampling: SamplingConfig = SamplingConfig()
+    """Default generation settings of the in-JAX sampler (evaluation, serving, the policy backend)."""
     reward: RewardConfig = RewardConfig()
     """The gated reward: gate weights and partial credit."""
     grpo: GRPOStageConfig = GRPOStageConfig()
