@@ -20,7 +20,9 @@ from inftool_jax.model.tiny_model import TinyModelConfig
 from inftool_jax.rl.grpo_stage_config import GRPOStageConfig
 from inftool_jax.rl.reward_config import RewardConfig
 from inftool_jax.rollout.sampling_config import SamplingConfig
+from inftool_jax.sft.config import SFTConfig
 from inftool_jax.synth.config import SynthConfig
+from inftool_jax.train.config import TrainConfig
 
 COMMAND_LINE = "<command line>"
 
@@ -46,6 +48,10 @@ class Config(Section):
     """Synthesis: category mix, difficulty, agent backends, verification, dataset layout."""
     sampling: SamplingConfig = SamplingConfig()
     """Default generation settings of the in-JAX sampler (evaluation, serving, the policy backend)."""
+    train: TrainConfig = TrainConfig()
+    """Shared training settings (optimiser, schedule, batching, checkpoints, logging) for SFT and GRPO."""
+    sft: SFTConfig = SFTConfig()
+    """Cold-start SFT settings."""
     reward: RewardConfig = RewardConfig()
     """The gated reward: gate weights and partial credit."""
     grpo: GRPOStageConfig = GRPOStageConfig()

@@ -30,8 +30,6 @@ STAGES: dict[str, tuple[str, str]] = {
     "sft": ("inftool_jax.sft.trainer", "run_sft"),
     "grpo": ("inftool_jax.rl.grpo_run", "run_grpo"),
 }
-# Sections this command reads that the composed Config may not carry yet: validated here meanwhile.
-_OWN_SECTIONS = {"train": ("inftool_jax.train.config", "TrainConfig"), "sft": ("inftool_jax.sft.config", "SFTConfig")}
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -53,97 +51,11 @@ def register(sub: argparse._SubParsersAction) -> None:
     parser.set_defaults(func=_run)
 
 
-class StageConfig:
-    """The composed config plus the sections it does not carry yet (read-only attribute view)."""
-
-    def __init__(self, config: Any, sections: dict[str, Any]):
-        self._config = config
-        self._sections = sections
-
-    def __getattr__(self, name: str) -> Any:
-        sections = self.__dict__.get("_sections", {})
-        if name in sections:
-            return sections[name]
-        return getattr(self.__dict__["_config"], name)
-
-
-def _section_class(name: str):
-    module, cls = _OWN_SECTIONS[name]
-    return getattr(importlib.import_module(module), cls)
-
-
 def load_stage_config(path: str | None, overrides: list[str]) -> Any:
-    """The experiment config with ``train`` and ``sft`` sections, with the config loader's error style.
+    """The experiment config (with its ``train``, ``sft`` and ``grpo`` sections) plus overrides."""
+    from inftool_jax.config import load_config
 
-    When :class:`inftool_jax.config.Config` composes those sections this is just
-    ``load_config``; until then they are taken out of the YAML and the overrides,
-    validated here, and attached through :class:`StageConfig`.
-    """
-    import tempfile
-    from pathlib import Path
-
-    import yaml
-    from pydantic import ValidationError
-
-    from inftool_jax.config import COMMAND_LINE, Config, load_config
-    from inftool_jax.errors import InputError
-
-    missing = [name for name in _OWN_SECTIONS if name not in Config.model_fields]
-    if not missing:
-        return load_config(path, overrides)
-    raw: dict[str, Any] = {}
-    if path is not None and Path(path).is_file():
-        try:
-            raw = yaml.safe_load(Path(path).read_text(encoding="utf-8")) or {}
-        except yaml.YAMLError:
-            return load_config(path, overrides)  # let the loader report it
-    if not isinstance(raw, dict):
-        return load_config(path, overrides)
-    had_own = any(name in raw for name in missing)
-    own_raw = {name: raw.pop(name, None) or {} for name in missing}
-    own_overrides = [o for o in overrides if o.split("=", 1)[0].strip().split(".")[0] in missing]
-    rest = [o for o in overrides if o not in own_overrides]
-    if not had_own:
-        config = load_config(path, rest)
-    else:
-        with tempfile.TemporaryDirectory() as tmp:
-            stripped = Path(tmp) / Path(path).name
-            stripped.write_text(yaml.safe_dump(raw), encoding="utf-8")
-            try:
-                config = load_config(stripped, rest)
-            except InputError as err:
-                source = path if err.source == str(stripped) else err.source
-                raise InputError(source, err.pointer, err.problem) from None
-        config._base_dir = Path(path).resolve().parent
-    sections = {}
-    for name in missing:
-        values = own_raw[name]
-        if not isinstance(values, dict):
-            raise InputError(str(path), name, "must be a mapping")
-        from_cli: set[str] = set()
-        for text in own_overrides:
-            key, value = text.split("=", 1)
-            parts = key.strip().split(".")
-            if parts[0] != name:
-                continue
-            cls = _section_class(name)
-            if len(parts) != 2 or parts[1] not in cls.model_fields:
-                known = ", ".join(sorted(cls.model_fields))
-                raise InputError(COMMAND_LINE, text, f"unknown key '{'.'.join(parts[1:])}' (known here: {known})")
-            try:
-                values[parts[1]] = yaml.safe_load(value) if value.strip() else ""
-            except yaml.YAMLError:
-                values[parts[1]] = value
-            from_cli.add(parts[1])
-        try:
-            sections[name] = _section_class(name).model_validate(values)
-        except ValidationError as err:
-            first = err.errors()[0]
-            key = ".".join(str(x) for x in first["loc"])
-            problem = "unknown key" if first["type"] == "extra_forbidden" else first["msg"]
-            where = COMMAND_LINE if key.split(".")[0] in from_cli else str(path or COMMAND_LINE)
-            raise InputError(where, f"{name}.{key}", f"{problem} (got {first.get('input')!r})"[:500]) from None
-    return StageConfig(config, sections)
+    return load_config(path, overrides)
 
 
 def resolve_stage(stage: str):
