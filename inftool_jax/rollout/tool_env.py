@@ -1,12 +1,13 @@
 """The tool world a rollout acts in: a dataset episode's simulator state, re-created in process.
 
 Synthesis ran every episode against :class:`~inftool_jax.synth.simulator.ToolSimulator`
-seeded with the run seed, reset to the blueprint's episode seed, with the
-records the user names by id put in the world first. :class:`ToolEnvironment`
-rebuilds exactly that world for any point of an episode (replaying the
-ground-truth calls made before it), so that calls the policy makes get the
-same answers the episode's tool messages hold whenever the calls are the same:
-that is what the execution gate compares.
+seeded with the run seed, in the world :func:`inftool_jax.synth.tool_backend.open_world`
+opened for the blueprint's episode seed. :class:`ToolEnvironment` opens the
+same world with the same function, driven only by what the episode records
+(``meta.blueprint.seed`` and ``.index``, and the calls in its messages), then
+replays the ground-truth calls made before the point asked for, so that calls
+the policy makes get the same answers the episode's tool messages hold
+whenever the calls are the same: that is what the execution gate compares.
 
 Results become chat messages in the OpenAI form (``tool`` role,
 ``tool_call_id``), which the chat template renders.
@@ -14,7 +15,6 @@ Results become chat messages in the OpenAI form (``tool`` role,
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from typing import Any, Iterable
 
@@ -22,17 +22,17 @@ from inftool_jax.calls.call import Call
 from inftool_jax.calls.openai_format import parse_openai_tool_calls
 from inftool_jax.errors import InputError
 from inftool_jax.rl.reward_target import canonical_result
+from inftool_jax.synth.blueprint import Blueprint
 from inftool_jax.synth.simulator import EpisodeState, ToolResult, ToolSimulator
+from inftool_jax.synth.tool_backend import open_world, pre_existing_ids
 from inftool_jax.tools.spec import ToolSpec
-
-_NEEDS_RECORD = ("read", "update", "cancel", "delete")
 
 
 def episode_seed(episode: dict[str, Any]) -> tuple[int, int]:
     """``(run seed, episode seed)`` of a synthesized episode (``meta.blueprint``), as synthesis derived them."""
     bp = (episode.get("meta") or {}).get("blueprint") or {}
     seed, index = int(bp.get("seed", 0)), int(bp.get("index", 0))
-    return seed, (seed * 1_000_003 + index) & 0x7FFFFFFF
+    return seed, Blueprint(index=index, seed=seed, category="", offered=[], turns=[], persona="").episode_seed
 
 
 def assistant_calls(message: dict[str, Any]) -> list[Call]:
@@ -41,34 +41,9 @@ def assistant_calls(message: dict[str, Any]) -> list[Call]:
     return list(parsed.calls) if parsed.ok else []
 
 
-def _stated_ids(episode: dict[str, Any], sim: ToolSimulator) -> list[tuple[str, Any]]:
-    """Records the user refers to by an id no earlier tool result produced: they existed before the episode.
-
-    Synthesis put exactly these in the world before the first turn; an id that
-    first appears in a tool result was minted by a call and must not be.
-    """
-    messages = episode.get("messages") or []
-    out, seen_results = [], ""
-    for message in messages:
-        if message.get("role") == "tool":
-            seen_results += str(message.get("content") or "")
-            continue
-        if message.get("role") != "assistant":
-            continue
-        for call in assistant_calls(message):
-            try:
-                op = sim.operation(call.name)
-            except KeyError:
-                continue
-            if op.kind not in _NEEDS_RECORD or not op.id_param or op.id_param not in call.arguments:
-                continue
-            value = call.arguments[op.id_param]
-            if isinstance(value, bool) or not isinstance(value, (str, int)):
-                continue
-            if json.dumps(value) in seen_results or str(value) in seen_results:
-                continue
-            out.append((op.resource, value))
-    return out
+def episode_calls(episode: dict[str, Any]) -> list[Call]:
+    """Every call the episode's assistant messages made, in order."""
+    return [c for m in episode.get("messages") or [] if m.get("role") == "assistant" for c in assistant_calls(m)]
 
 
 @dataclass
@@ -108,20 +83,15 @@ class ToolEnvironment:
     def world(self, episode: dict[str, Any], message_index: int | None = None) -> tuple[ToolSimulator, EpisodeState]:
         """The episode's world just before ``messages[message_index]`` (default: the start).
 
-        Fresh state for the episode seed, pre-existing records added, then every
+        The world synthesis opened (:func:`~inftool_jax.synth.tool_backend.open_world`:
+        the episode seed, the records the user named, found by
+        :func:`~inftool_jax.synth.tool_backend.pre_existing_ids`), then every
         ground-truth call of an assistant message before ``message_index`` executed
         in order (their results are the episode's own tool messages).
         """
         seed, ep_seed = episode_seed(episode)
         sim = self.simulator(seed)
-        state = sim.new_state(ep_seed)
-        saved, sim.state = sim.state, state
-        try:
-            for resource, record_id in _stated_ids(episode, sim):
-                if str(record_id) not in state.records:
-                    sim.add_record(resource, {}, record_id)
-        finally:
-            sim.state = saved
+        state = open_world(sim, ep_seed, pre_existing_ids(sim, ep_seed, episode_calls(episode)))
         messages = episode.get("messages") or []
         stop = len(messages) if message_index is None else message_index
         for message in messages[:stop]:

@@ -204,7 +204,7 @@ def _string_value(name: str, schema: dict[str, Any], rng: random.Random, varied:
         first, last = _person(rng)
         value = f"{first.lower()}.{last.lower()}@{rng.choice(V.DOMAINS)}"
         return Spoken(value, value, [value])
-    if VG._string_kind(VG.tokens_of(name)) in _VG_STRING_KINDS:
+    if VG.string_kind(VG.tokens_of(name)) in _VG_STRING_KINDS:
         value = VG.ValueGenerator().generate({"type": "string"}, rng, name)
         return Spoken(value, value, [value])
     if is_id_name(name) or _name_has(name, "sku", "code", "number", "reference", "ref", "tracking"):
@@ -216,7 +216,7 @@ def _string_value(name: str, schema: dict[str, Any], rng: random.Random, varied:
     if _name_has(name, "phone", "mobile", "telephone"):
         value = f"+1-555-{rng.randint(100, 999):03d}-{rng.randint(1000, 9999):04d}"
         return Spoken(value, value, [value])
-    if lname == "name" and owner in VG._THINGS:  # create_project(name): "Harbor Project", not a person
+    if lname == "name" and owner in VG.THINGS:  # create_project(name): "Harbor Project", not a person
         value = VG.ValueGenerator().generate({"type": "string"}, rng, f"{owner}_name")
         return Spoken(value, value, [value])
     if _name_has(name, "city", "location", "destination", "origin", "place", "from", "to", "departure", "arrival", "region", "area"):
@@ -289,7 +289,7 @@ def _planned_range(name: str, integer: bool) -> tuple[float, float]:
         return _BIRTH_YEAR
     if t & _MONEY_CAPS and t & {"limit", "cap", "budget", "allowance"}:  # monthly_limit is money, not a count
         return 50, 5000
-    lo, hi, _ = VG._named_range(tokens, integer)
+    lo, hi, _ = VG.named_range(tokens, integer)
     if (lo, hi) != ((0, 100) if integer else (0.0, 1000.0)):  # value_gen knows this name
         return lo, hi
     if t & {"results", "max", "top", "n", "interval", "retries", "attempts", "copies", "pages"}:
@@ -430,7 +430,7 @@ def sample_value(name: str, schema: dict[str, Any], rng: random.Random, varied: 
 
 
 def _singular(name: str) -> str:
-    return humanize(VG._singular(name)).split()[-1] if name else ""
+    return humanize(VG.singular(name)).split()[-1] if name else ""
 
 
 # Pairs of values that name two different things: a trip from LIS to LIS, or USD into USD, reads as noise.
@@ -454,7 +454,7 @@ def _distinct_pairs(keys: tuple[str, ...]) -> list[tuple[str, str]]:
 def related_keys(keys: tuple[str, ...] | list[str]) -> set[str]:
     """The keys that :func:`order_related` keeps consistent with a sibling (check_in, check_out, origin...)."""
     keys = tuple(keys)
-    return {k for pair in (*VG._ordered_pairs(keys), *_distinct_pairs(keys)) for k in pair}
+    return {k for pair in (*VG.ordered_pairs(keys), *_distinct_pairs(keys)) for k in pair}
 
 
 def order_related(values: dict[str, Any], props: dict[str, Any], rng: random.Random, varied: float = 0.0, frozen: frozenset[str] | set[str] = frozenset()) -> None:
@@ -473,14 +473,14 @@ def order_related(values: dict[str, Any], props: dict[str, Any], rng: random.Ran
         return
     schemas = {k: effective_schema(props.get(k) if isinstance(props.get(k), dict) else {}) for k in spoken}
     gen = VG.ValueGenerator()
-    for early, late in VG._ordered_pairs(tuple(spoken)):
+    for early, late in VG.ordered_pairs(tuple(spoken)):
         a, b = values[early].value, values[late].value
         if isinstance(a, str) and isinstance(b, str) and late not in frozen:
-            later = VG._later_time(a, b, rng)
-            if later is not None and VG._string_fits(gen.resolve(schemas[late]), later):
+            later = VG.later_time(a, b, rng)
+            if later is not None and VG.string_fits(gen.resolve(schemas[late]), later):
                 values[late] = respeak(later, rng, varied)
         elif _numeric(a) and _numeric(b) and a > b and early not in frozen and late not in frozen:
-            if VG._number_fits(schemas[early], b) and VG._number_fits(schemas[late], a):
+            if VG.number_fits(schemas[early], b) and VG.number_fits(schemas[late], a):
                 values[early], values[late] = values[late], values[early]
     for first, second in _distinct_pairs(tuple(spoken)):
         if second in frozen:

@@ -19,6 +19,14 @@ API would, with no host access at all (no files, network or processes):
   so ``create_order`` never answers "cancelled" and a following cancel works;
   a record that existed before the episode reads in that state too, and what a
   read showed is kept, so the next read agrees;
+* records that existed before the episode (the order the user says they
+  have: ``new_state(seed, existing=[...])``) come into the world when a call
+  first names them by id, never earlier (a search before that does not list
+  them), and only while no result of the episode has shown that id (under an
+  id-like key): an id a result showed is one a call made or listed, and
+  stands or falls with it.
+  This keeps the world a function of the calls alone, so rollouts rebuild it
+  from an episode's messages (see ``synth/tool_backend.open_world``);
 * an optional id left out (or null) names no record: a read then lists
   (``get_categories()`` is the whole tree) or answers statelessly, an
   update/cancel/delete acts statelessly; never a 404 for "None";
@@ -50,6 +58,7 @@ from jsonschema.exceptions import SchemaError
 
 from inftool_jax.errors import InputError
 from inftool_jax.synth.schema_formats import FORMAT_CHECKER
+from inftool_jax.synth.search_filters import respect_filters
 from inftool_jax.synth.tool_operations import ToolOperation, classify, initial_state, is_id_name, is_status_name
 from inftool_jax.synth.value_gen import ValueGenerator, mint_id, name_tokens
 from inftool_jax.tools.spec import ToolSpec
@@ -96,6 +105,12 @@ class EpisodeState:
     deleted: dict[str, Record] = field(default_factory=dict)
     memo: dict[tuple[str, str], Any] = field(default_factory=dict)
     calls: int = 0
+    existing: dict[str, Any] = field(default_factory=dict)
+    """Ids (by key) of records that existed before the episode: made real when a call first names them."""
+    shown: set[str] = field(default_factory=set)
+    """Every id (as text) a successful result of this episode carried under an id-like key."""
+    revealed: list[Any] = field(default_factory=list)
+    """The ``existing`` ids that came into the world so far, in order."""
 
 
 class _Tool:
@@ -233,9 +248,19 @@ class ToolSimulator:
         """How ``name`` is simulated (create/read/update/cancel/delete/list/action)."""
         return self._tools[name].op
 
-    def new_state(self, episode_seed: int = 0) -> EpisodeState:
-        """A fresh episode state, for callers that keep several episodes (one per MCP session)."""
-        return self._new_state(episode_seed)
+    def new_state(self, episode_seed: int = 0, existing: Iterable[Any] = ()) -> EpisodeState:
+        """A fresh episode state, for callers that keep several episodes (one per MCP session).
+
+        ``existing``: ids of records that were there before the episode began (see
+        the module docstring: they appear when a call first names them).
+        """
+        state = self._new_state(episode_seed)
+        for record_id in existing:
+            key = _key(record_id)
+            if key is None:
+                raise ValueError(f"record id must be a string or an integer, not {record_id!r}")
+            state.existing.setdefault(key, record_id)
+        return state
 
     def _new_state(self, episode_seed: int) -> EpisodeState:
         # A string seed is hashed with SHA-512 by random.Random: stable across runs and processes.
@@ -287,7 +312,10 @@ class ToolSimulator:
         self.state.calls += 1
         op = tool.op
         handler = getattr(self, f"_do_{op.kind}")
-        return handler(tool, copy_json(arguments))
+        result = handler(tool, copy_json(arguments))
+        if result.ok:
+            _collect_ids(result.content, self.state.shown)
+        return result
 
     def _validate(self, tool: _Tool, arguments: dict[str, Any]) -> list[dict[str, str]]:
         details = []
@@ -306,9 +334,15 @@ class ToolSimulator:
         raw = arguments.get(op.id_param)  # type: ignore[arg-type]
         key = _key(raw)
         record = self.state.records.get(key) if key is not None else None
-        if record is None and key is not None and self.unknown_ids == "materialize" and key not in self.state.deleted:
-            record = Record(raw, op.resource, {op.id_param: raw})  # type: ignore[dict-item]
-            self.state.records[key] = record
+        if record is None and key is not None and key not in self.state.deleted:
+            if key in self.state.existing and key not in self.state.shown:
+                # A record from before the episode, named for the first time: it was always there.
+                record = Record(self.state.existing[key], op.resource, {})
+                self.state.records[key] = record
+                self.state.revealed.append(record.id)
+            elif self.unknown_ids == "materialize":
+                record = Record(raw, op.resource, {op.id_param: raw})  # type: ignore[dict-item]
+                self.state.records[key] = record
         if record is None:
             noun = _target_noun(tool)
             return _error(404, "not_found", f"{noun.replace('_', ' ')} {raw!r} not found", resource=noun, id=raw)
@@ -469,11 +503,17 @@ class ToolSimulator:
         arr_schema = tool.gen.resolve(item_schema)
         items_schema = arr_schema.get("items", {}) if isinstance(arr_schema, dict) else {}
         current = content if isinstance(content, list) else content.get(slot, [])
+        id_key = self._item_id_key(tool, items_schema, args)
+        fits = self._item_fits(tool, items_schema)
         if matches and isinstance(items_schema, dict):
             made = []
             for r in matches:
                 item = tool.gen.generate(items_schema, rng)
-                made.append(self._overlay(tool, items_schema, item, r.fields, r.id, 1))
+                item = self._overlay(tool, items_schema, item, r.fields, r.id, 1)
+                if isinstance(item, dict) and id_key is not None and id_key not in r.fields and fits((id_key,), r.id):
+                    item[id_key] = r.id
+                # what the record says stays; the rest of the listing answers the search
+                made.append(respect_filters(item, args, fits, frozen=set(r.fields) | {id_key}))
             hi = arr_schema.get("maxItems")
             lo = arr_schema.get("minItems", 0) or 0
             made = made[:hi] if isinstance(hi, int) else made
@@ -483,10 +523,14 @@ class ToolSimulator:
             if not current and not (isinstance(hi, int) and hi < 1):
                 # A search answers with something to act on, so a chain (search -> book) can go on.
                 current = tool.gen.generate(arr_schema, rng, str(slot)) or [tool.gen.generate(items_schema, rng, str(slot))]
-            # Fresh results answer the query asked: search_flights(origin="Paris") lists flights from Paris.
+            # Fresh results answer the query asked: search_flights(origin="Paris") lists flights from Paris,
+            # departing on the day searched, at most max_stops stops (search_filters).
             wanted = {k: v for k, v in args.items() if k.lower() not in _PAGING_ARGS and k.lower() not in _QUERY_ARGS}
-            current = [self._with_item_id(tool, items_schema, self._overlay(tool, items_schema, item, wanted, None, 1), args) for item in current]
-        self._register_items(tool, current, args)
+            current = [
+                self._with_item_id(tool, items_schema, respect_filters(self._overlay(tool, items_schema, item, wanted, None, 1), args, fits), id_key)
+                for item in current
+            ]
+        self._register_items(tool, current, id_key, args)
         if isinstance(content, list):
             content = current
         else:
@@ -494,31 +538,63 @@ class ToolSimulator:
             _set_counts(tool, content, len(current))
         return ToolResult(True, content)
 
-    def _with_item_id(self, tool: _Tool, items_schema: dict[str, Any], item: Any, args: dict[str, Any]) -> Any:
-        """A listed item always carries its id (an optional id left out would leave nothing to act on)."""
-        props = tool.gen.resolve(items_schema).get("properties")
-        if not isinstance(item, dict) or not isinstance(props, dict) or "maxProperties" in items_schema:
-            return item
+    @staticmethod
+    def _item_id_key(tool: _Tool, items_schema: Any, args: dict[str, Any]) -> str | None:
+        """The field that holds a listed item's own id: the one it is registered under and always carries.
+
+        ``flight_id`` for flights, ``id``, else the first id-like property the search
+        was not filtered by (``search_emails`` items: ``message_id``, not ``thread_id``).
+        """
+        props = tool.gen.resolve(items_schema).get("properties") if isinstance(tool.gen.resolve(items_schema), dict) else None
+        if not isinstance(props, dict):
+            return None
         head = tool.op.resource.split("_")[-1]
         key = next((k for k in (f"{head}_id", "id", f"{tool.op.resource}_id") if k in props), None)
         if key is None:
             key = next((k for k in props if is_id_name(k) and k not in args), None)
-        if key is not None and key not in item:
-            item[key] = tool.gen.generate(props[key], self.state.rng, key)
+        return key
+
+    def _item_fits(self, tool: _Tool, items_schema: Any):
+        """``fits(path, value)``: whether a listed item's schema accepts ``value`` at ``path`` (keys from the item)."""
+
+        def fits(path: tuple[str, ...], value: Any) -> bool:
+            sub: Any = items_schema
+            for key in path:
+                sub = tool.gen.resolve(sub)
+                props = sub.get("properties") if isinstance(sub, dict) else None
+                if not isinstance(props, dict) or key not in props:
+                    return False
+                sub = props[key]
+            return tool.response_validator is not None and tool.fits(sub, value)
+
+        return fits
+
+    def _with_item_id(self, tool: _Tool, items_schema: dict[str, Any], item: Any, id_key: str | None) -> Any:
+        """A listed item always carries its id (an optional id left out would leave nothing to act on)."""
+        if not isinstance(item, dict) or id_key is None or "maxProperties" in items_schema:
+            return item
+        if id_key not in item:
+            props = tool.gen.resolve(items_schema).get("properties")
+            item[id_key] = tool.gen.generate(props[id_key], self.state.rng, id_key)
         return item
 
-    def _register_items(self, tool: _Tool, items: list[Any], args: dict[str, Any]) -> None:
-        """Listed items exist from now on: a later get/update/book by their id finds them."""
+    def _register_items(self, tool: _Tool, items: list[Any], id_key: str | None, args: dict[str, Any]) -> None:
+        """Listed items exist from now on: a later get/update/book by their id (``id_key``) finds them.
+
+        Only items whose schema names no properties (so no ``id_key``) fall back to
+        the id-like keys each item happens to have.
+        """
         head = tool.op.resource.split("_")[-1]
         for item in items:
             if not isinstance(item, dict):
                 continue
-            id_key = next((k for k in (f"{head}_id", "id", f"{tool.op.resource}_id") if k in item), None)
-            if id_key is None:
-                id_key = next((k for k in item if is_id_name(k) and k not in args), None)
-            key = _key(item.get(id_key)) if id_key else None
+            key_name = id_key
+            if key_name is None:
+                key_name = next((k for k in (f"{head}_id", "id", f"{tool.op.resource}_id") if k in item), None)
+                key_name = key_name or next((k for k in item if is_id_name(k) and k not in args), None)
+            key = _key(item.get(key_name)) if key_name else None
             if key is not None and key not in self.state.records and key not in self.state.deleted:
-                self.state.records[key] = Record(item[id_key], tool.op.resource, copy_json(item))
+                self.state.records[key] = Record(item[key_name], tool.op.resource, copy_json(item))
 
     def _do_action(self, tool: _Tool, args: dict[str, Any]) -> ToolResult:
         memo_key = (tool.spec.name, json.dumps(args, sort_keys=True, default=str))
@@ -531,6 +607,20 @@ class ToolSimulator:
                 cached = self._respond(tool, args, None)
             self.state.memo[memo_key] = cached
         return ToolResult(True, copy_json(cached))
+
+
+def _collect_ids(value: Any, out: set[str], under_id: bool = False) -> None:
+    """Add every string/integer held under an id-like key (``order_id``, ``id``...) of a JSON value to ``out``."""
+    if isinstance(value, dict):
+        for key, sub in value.items():
+            _collect_ids(sub, out, isinstance(key, str) and is_id_name(key))
+    elif isinstance(value, list):
+        for sub in value:
+            _collect_ids(sub, out, under_id)
+    elif under_id:
+        key = _key(value)
+        if key is not None:
+            out.add(key)
 
 
 def _admit_nullable(schema: Any) -> Any:

@@ -1,23 +1,77 @@
-"""The programmatic tools backend: the in-process stateful simulator (synth/simulator.py).
+"""The programmatic tools backend, and the one definition of an episode's tool world.
 
-Before an episode runs, :meth:`SimulatedTools.prepare` puts into the world the
-records the user refers to by a stated id ("cancel order ORD-12345"), so
-reads, updates and cancels of them succeed as they would for a real account.
+An episode's world is fixed by the run seed and the episode seed (recorded in
+``meta.blueprint``: ``seed`` and ``index``; see ``synth/episode.py``) and by
+the records that existed before the episode began: the ones the user names by
+an id ("cancel order ORD-12345"). :func:`open_world` builds it; synthesis
+(:meth:`SimulatedTools.prepare`) and rollouts (``rollout/tool_env.py``) both
+call it, so a rollout acts in the world synthesis ran the episode in.
+
+Which records pre-existed is derived, never stored: synthesis knows the
+user's stated ids from the plan (:func:`named_record_ids` of its stated
+calls); a rollout has only the episode's messages, whose calls also hold ids
+taken from earlier results (a chain's "the first flight you found").
+:func:`pre_existing_ids` tells them apart by running the episode's calls once:
+the simulator brings a pre-existing record into the world only when a call
+first names it while no result has shown that id (``synth/simulator.py``), so
+an id a result produced never counts, and the ids that do come in are exactly
+the ones synthesis's world brought in.
 """
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Iterable
 
 from inftool_jax.calls.call import Call
-from inftool_jax.synth.simulator import ToolSimulator
+from inftool_jax.synth.simulator import EpisodeState, ToolSimulator
 from inftool_jax.tools.spec import ToolSpec
 
-_NEEDS_RECORD = ("read", "update", "cancel", "delete")
+NEEDS_RECORD = ("read", "update", "cancel", "delete")
+"""Operation kinds that look a record up by its id (the others make one, list, or act statelessly)."""
+
+
+def named_record_ids(sim: ToolSimulator, calls: Iterable[Call]) -> list[Any]:
+    """Ids that ``calls`` look records up by (reads, updates, cancels, deletes), in order, without repeats."""
+    out: list[Any] = []
+    seen: set[str] = set()
+    for call in calls:
+        try:
+            op = sim.operation(call.name)
+        except KeyError:
+            continue  # a tool the simulator does not have: its call names nothing in this world
+        if op.kind not in NEEDS_RECORD or not op.id_param or not isinstance(call.arguments, dict):
+            continue
+        value = call.arguments.get(op.id_param)
+        if isinstance(value, bool) or not isinstance(value, (str, int)):
+            continue
+        if str(value) not in seen:
+            seen.add(str(value))
+            out.append(value)
+    return out
+
+
+def open_world(sim: ToolSimulator, episode_seed: int, existing: Iterable[Any] = ()) -> EpisodeState:
+    """The world an episode starts in: a fresh state for ``episode_seed`` in which the records with the ids
+    ``existing`` were there before the episode (each appears when a call first names it)."""
+    return sim.new_state(episode_seed, existing=existing)
+
+
+def pre_existing_ids(sim: ToolSimulator, episode_seed: int, calls: Iterable[Call]) -> list[Any]:
+    """The ids of records that existed before an episode, from the calls it made (in order).
+
+    Runs ``calls`` once in a scratch world where every id they look up could
+    have pre-existed, and keeps the ids that actually came into the world that
+    way (ids taken from an earlier result never do).
+    """
+    calls = list(calls)
+    scratch = open_world(sim, episode_seed, named_record_ids(sim, calls))
+    for call in calls:
+        sim.call(call.name, call.arguments, state=scratch)
+    return list(scratch.revealed)
 
 
 class SimulatedTools:
-    """Wraps :class:`ToolSimulator` for the role-play loop."""
+    """Wraps :class:`ToolSimulator` for the role-play loop: ``reset(episode_seed)``, ``prepare(calls)``, ``call``."""
 
     name = "programmatic"
 
@@ -28,13 +82,9 @@ class SimulatedTools:
         self.sim.reset(episode_seed)
 
     def prepare(self, calls: list[Call]) -> None:
-        """Create the records that ``calls`` (with user-stated values) look up by id."""
-        for call in calls:
-            op = self.sim.operation(call.name)
-            if op.kind in _NEEDS_RECORD and op.id_param and op.id_param in call.arguments:
-                record_id = call.arguments[op.id_param]
-                if isinstance(record_id, (str, int)) and not isinstance(record_id, bool):
-                    self.sim.add_record(op.resource, {}, record_id)
+        """Open the episode's world (:func:`open_world`): the records ``calls`` (the plan's calls with only
+        the user's stated values) look up by id were there before the episode."""
+        self.sim.state = open_world(self.sim, self.sim.state.episode_seed, named_record_ids(self.sim, calls))
 
     def call(self, name: str, arguments: dict[str, Any]):
         return self.sim.call(name, arguments)

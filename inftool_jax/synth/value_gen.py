@@ -61,7 +61,7 @@ _PHRASES = [
 _AIRLINES = ["TAP Air Portugal", "Lufthansa", "Air France", "KLM", "Iberia", "Delta", "United", "Emirates", "ANA", "Qantas"]
 _AIRLINE_CODES = ["TP", "LH", "AF", "KL", "IB", "DL", "UA", "EK", "NH", "QF"]
 # Nouns whose bare "name" field names the thing itself ("Harbor Hotel"), not a person.
-_THINGS = {
+THINGS = {
     "hotel", "restaurant", "product", "project", "channel", "category", "budget", "calendar", "playlist", "team",
     "store", "shop", "venue", "event", "room", "workspace", "folder", "board", "list", "group", "course", "place",
     "airport", "station", "company", "brand", "item", "plan", "subcategory",
@@ -198,7 +198,7 @@ class ValueGenerator:
             # Past half the depth budget only required props, so recursive schemas end.
             if key in required or (not deep and rng.random() < self.optional_rate):
                 # A bare "name" inside a hotel/product/... object names that thing, not a person.
-                hint = "_".join(owner + ("name",)) if key == "name" and owner and owner[-1] in _THINGS else key
+                hint = "_".join(owner + ("name",)) if key == "name" and owner and owner[-1] in THINGS else key
                 out[key] = self.generate(sub, rng, hint, depth + 1)
         for key in required - out.keys():
             out[key] = self.generate(self._extra_schema(schema), rng, key, depth + 1)
@@ -247,7 +247,7 @@ class ValueGenerator:
         if items is False:
             top = min(top, len(prefix))
         count = rng.randint(lo, max(lo, top))
-        item_name = _singular(name)
+        item_name = singular(name)
         unique = bool(schema.get("uniqueItems"))
         out: list[Any] = []
         seen: set[str] = set()
@@ -286,7 +286,7 @@ class ValueGenerator:
     def _number(self, schema: dict[str, Any], rng: Random, tokens: tuple[str, ...], *, integer: bool) -> int | float:
         lo, lo_open = _bound(schema, "minimum", "exclusiveMinimum")
         hi, hi_open = _bound(schema, "maximum", "exclusiveMaximum")
-        h_lo, h_hi, decimals = _named_range(tokens, integer)
+        h_lo, h_hi, decimals = named_range(tokens, integer)
         # Use the name's realistic range when it fits inside the schema's limits.
         if lo is None and hi is None:
             lo, hi = h_lo, h_hi
@@ -330,6 +330,10 @@ _ORDERED_WORDS = {
     ("since", "until"), ("after", "before"), ("open", "close"), ("opens", "closes"), ("opening", "closing"),
     ("sunrise", "sunset"), ("pickup", "dropoff"), ("issued", "expires"), ("created", "updated"), ("min", "max"),
     ("minimum", "maximum"), ("low", "high"), ("lowest", "highest"), ("earliest", "latest"), ("first", "last"),
+    # a summary's average lies between its extremes: heart_rate {average_bpm <= max_bpm}
+    ("min", "average"), ("min", "avg"), ("min", "mean"), ("minimum", "average"), ("minimum", "mean"),
+    ("average", "max"), ("avg", "max"), ("mean", "max"), ("average", "maximum"), ("mean", "maximum"),
+    ("average", "peak"), ("avg", "peak"), ("mean", "peak"), ("resting", "average"), ("resting", "max"),
 }
 _LATER_OF = {}
 for _a, _b in _ORDERED_WORDS:
@@ -340,7 +344,7 @@ _CLOCK_RE = re.compile(r"^(\d{2}):(\d{2})(:\d{2})?(Z)?$")
 
 
 @lru_cache(maxsize=4096)
-def _ordered_pairs(keys: tuple[str, ...]) -> tuple[tuple[str, str], ...]:
+def ordered_pairs(keys: tuple[str, ...]) -> tuple[tuple[str, str], ...]:
     """(earlier key, later key) pairs among an object's keys, by their names."""
     toks = {k: _tokens(k) for k in keys}
     pairs = []
@@ -360,24 +364,34 @@ def _order_related(out: dict[str, Any], props: dict[str, Any], gen: "ValueGenera
 
     Only ever replaces the later value with one its own schema still accepts
     (plain or matching-format strings; numbers swapped only if both schemas take both).
+    Numbers are swapped until no pair is out of order, so a chain of three
+    (min <= average <= max) ends sorted, not just each pair once.
     """
-    for early, late in _ordered_pairs(tuple(out)):
+    pairs = ordered_pairs(tuple(out))
+    for early, late in pairs:
         a, b = out[early], out[late]
         if isinstance(a, str) and isinstance(b, str):
-            fixed = _later_time(a, b, rng)
-            if fixed is not None and _string_fits(gen.resolve(props.get(late)), fixed):
+            fixed = later_time(a, b, rng)
+            if fixed is not None and string_fits(gen.resolve(props.get(late)), fixed):
                 out[late] = fixed
-        elif _is_number(a) and _is_number(b) and a > b:
-            sa, sb = gen.resolve(props.get(early)), gen.resolve(props.get(late))
-            if _number_fits(sa, b) and _number_fits(sb, a):
-                out[early], out[late] = b, a
+    for _ in range(len(pairs)):
+        swapped = False
+        for early, late in pairs:
+            a, b = out[early], out[late]
+            if _is_number(a) and _is_number(b) and a > b:
+                sa, sb = gen.resolve(props.get(early)), gen.resolve(props.get(late))
+                if number_fits(sa, b) and number_fits(sb, a):
+                    out[early], out[late] = b, a
+                    swapped = True
+        if not swapped:
+            break
 
 
 def _is_number(v: Any) -> bool:
     return isinstance(v, (int, float)) and not isinstance(v, bool)
 
 
-def _later_time(a: str, b: str, rng: Random) -> str | None:
+def later_time(a: str, b: str, rng: Random) -> str | None:
     """A value for ``b`` a short while after ``a`` (same textual form as ``a``), or None if they are no times.
 
     Independent draws would put an arrival months after (or before) its departure:
@@ -401,7 +415,7 @@ def _later_time(a: str, b: str, rng: Random) -> str | None:
     return None
 
 
-def _string_fits(schema: Any, value: str) -> bool:
+def string_fits(schema: Any, value: str) -> bool:
     """Whether a generated date/time string may replace a value of ``schema`` (cheap, conservative)."""
     if schema is None or schema is True or schema == {}:
         return True
@@ -424,7 +438,8 @@ def _string_fits(schema: Any, value: str) -> bool:
     return not (isinstance(lo, int) and len(value) < lo or isinstance(hi, int) and len(value) > hi)
 
 
-def _number_fits(schema: Any, value: float) -> bool:
+def number_fits(schema: Any, value: float) -> bool:
+    """Whether number ``value`` may replace a value of ``schema`` (type, bounds, multipleOf; no enums)."""
     if not isinstance(schema, dict) or any(k in schema for k in ("enum", "const", "oneOf", "anyOf", "not")):
         return False
     kind = schema.get("type")
@@ -464,7 +479,8 @@ def _canonical(value: Any) -> str:
     return json.dumps(value, sort_keys=True, default=str)
 
 
-def _singular(name: str) -> str:
+def singular(name: str) -> str:
+    """``flights`` -> ``flight``, ``categories`` -> ``category`` (the item name of a list property)."""
     if name.endswith("ies") and len(name) > 4:
         return name[:-3] + "y"
     if name.endswith("s") and not name.endswith("ss") and len(name) > 3:
@@ -582,11 +598,11 @@ def _email(rng: Random) -> str:
 
 
 def _named_string(tokens: tuple[str, ...], rng: Random) -> str:
-    return _STRING_MAKERS[_string_kind(tokens)](tokens, rng)
+    return _STRING_MAKERS[string_kind(tokens)](tokens, rng)
 
 
 @lru_cache(maxsize=4096)
-def _string_kind(tokens: tuple[str, ...]) -> str:
+def string_kind(tokens: tuple[str, ...]) -> str:
     """Which kind of realistic string a property name asks for (cached: names repeat a lot)."""
     t = set(tokens)
     last = tokens[-1] if tokens else ""
@@ -636,7 +652,7 @@ def _string_kind(tokens: tuple[str, ...]) -> str:
         return "last_name"
     if last == "name" and (len(t) == 1 or t & {"full", "user", "customer", "person", "contact", "guest", "passenger", "owner", "recipient", "sender", "author", "employee", "patient"}):
         return "full_name"
-    if last == "name" and len(tokens) == 2 and tokens[0] in _THINGS:
+    if last == "name" and len(tokens) == 2 and tokens[0] in THINGS:
         return "thing_name"
     if t & {"title", "subject", "summary", "description", "message", "body", "text", "content", "note", "notes", "comment", "query", "q", "keyword", "keywords", "reason"}:
         return "phrase"
@@ -680,7 +696,7 @@ _STRING_MAKERS = {
 
 
 @lru_cache(maxsize=4096)
-def _named_range(tokens: tuple[str, ...], integer: bool) -> tuple[float, float, int]:
+def named_range(tokens: tuple[str, ...], integer: bool) -> tuple[float, float, int]:
     """A realistic (low, high, decimals) for a numeric property name."""
     t = set(tokens)
     if "year" in t:
@@ -723,3 +739,7 @@ def _named_range(tokens: tuple[str, ...], integer: bool) -> tuple[float, float, 
     if t & {"count", "quantity", "qty", "num", "number", "limit", "size", "seats", "items", "stock", "members", "attendees"}:
         return 1, 10, 0
     return (0, 100, 0) if integer else (0.0, 1000.0, 2)
+
+
+# Old private name, still used by tests/synth/test_argument_values.py (not this module's file); drop once it uses named_range.
+_named_range = named_range
