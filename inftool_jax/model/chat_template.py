@@ -3,8 +3,15 @@
 The layout follows Qwen2.5-Instruct so that data made for the tiny default
 model looks exactly like data for a real Qwen2.5 checkpoint:
 
-* a system turn; when ``tools`` are given it lists them as JSON lines inside
-  ``<tools></tools>`` and states the ``<tool_call>`` convention;
+* a system turn; when ``tools`` are given it lists them and states the
+  ``<tool_call>`` convention. :data:`FULL_SCHEMA_CHAT_TEMPLATE` lists each
+  tool's full JSON schema as a JSON line inside ``<tools></tools>`` (exactly
+  Qwen2.5). :data:`CHAT_TEMPLATE`, the tiny model's default, lists one compact
+  line per tool instead, e.g. ``- get_weather(city: string, unit?: "c"|"f"):
+  Current weather`` (types, enums, ``?`` for optional, nested objects in
+  braces, arrays as ``type[]``): the full schemas cost ~220 tokens per tool,
+  which makes CPU training far too slow, while the compact line keeps what
+  a call needs (names, types, allowed values, what is required);
 * assistant tool calls as ``<tool_call>\\n{"name": ..., "arguments": ...}\\n</tool_call>``
   blocks, one per call, joined by newlines: byte-identical to
   ``inftool_jax.calls.render_hermes`` for the same calls (``tojson`` in
@@ -46,7 +53,7 @@ SPECIAL_TOKENS = [
 
 # Whitespace control: every statement uses "{%-" so only the explicit "{{- ... }}"
 # strings reach the output.
-CHAT_TEMPLATE = (
+_TEMPLATE = (
     """{%- macro render_content(content) -%}
     {%- if content is not defined or content is none -%}
     {%- elif content is string -%}{{- content -}}
@@ -70,13 +77,7 @@ CHAT_TEMPLATE = (
 {%- endif -%}
 {{- "<|im_start|>system\\n" + system_text -}}
 {%- if tools -%}
-    {{- "\\n\\n# Tools\\n\\nYou may call one or more functions to assist with the user query.\\n\\n" -}}
-    {{- "You are provided with function signatures within <tools></tools> XML tags:\\n<tools>" -}}
-    {%- for tool in tools -%}
-        {{- "\\n" + (tool | tojson) -}}
-    {%- endfor -%}
-    {{- "\\n</tools>\\n\\nFor each function call, return a json object with function name and arguments within <tool_call></tool_call> XML tags:\\n" -}}
-    {{- "<tool_call>\\n{\\"name\\": <function-name>, \\"arguments\\": <args-json-object>}\\n</tool_call>" -}}
+    @TOOLS@
 {%- endif -%}
 {{- "<|im_end|>\\n" -}}
 {%- for message in rest -%}
@@ -110,6 +111,52 @@ CHAT_TEMPLATE = (
     {{- "<|im_start|>assistant\\n" -}}
 {%- endif -%}"""
 )
+
+_FULL_TOOLS = """{{- "\\n\\n# Tools\\n\\nYou may call one or more functions to assist with the user query.\\n\\n" -}}
+    {{- "You are provided with function signatures within <tools></tools> XML tags:\\n<tools>" -}}
+    {%- for tool in tools -%}
+        {{- "\\n" + (tool | tojson) -}}
+    {%- endfor -%}
+    {{- "\\n</tools>\\n\\nFor each function call, return a json object with function name and arguments within <tool_call></tool_call> XML tags:\\n" -}}
+    {{- "<tool_call>\\n{\\"name\\": <function-name>, \\"arguments\\": <args-json-object>}\\n</tool_call>" -}}"""
+
+# One line per tool. The macro is recursive (nested objects, array items); a schema
+# that is not a mapping, or has no usable type, renders as "any".
+_COMPACT_MACRO = """{%- macro signature(s) -%}
+    {%- if s is not mapping -%}{{- "any" -}}
+    {%- elif s.enum is defined and s.enum -%}
+        {%- for v in s.enum -%}{%- if not loop.first -%}{{- "|" -}}{%- endif -%}{{- v | tojson -}}{%- endfor -%}
+    {%- elif s["type"] == "array" -%}{{- signature(s["items"]) + "[]" -}}
+    {%- elif s["properties"] is defined and s["properties"] is mapping -%}{{- "{" + fields(s) + "}" -}}
+    {%- elif s["type"] is string -%}{{- s["type"] -}}
+    {%- elif s["type"] is defined and s["type"] is sequence -%}{{- s["type"] | join("|") -}}
+    {%- else -%}{{- "any" -}}
+    {%- endif -%}
+{%- endmacro -%}
+{%- macro fields(s) -%}
+    {%- set required = s["required"] if s["required"] is defined and s["required"] else [] -%}
+    {%- for key, sub in s["properties"].items() -%}
+        {%- if not loop.first -%}{{- ", " -}}{%- endif -%}
+        {{- key + ("" if key in required else "?") + ": " + signature(sub) -}}
+    {%- endfor -%}
+{%- endmacro -%}
+"""
+
+_COMPACT_TOOLS = """{{- "\\n\\n# Tools\\n\\nYou may call these functions (? marks an optional parameter):\\n<tools>" -}}
+    {%- for tool in tools -%}
+        {%- set fn = tool.function if tool.function is defined else tool -%}
+        {%- set params = fn.parameters if fn.parameters is defined and fn.parameters is mapping else {} -%}
+        {{- "\\n- " + fn.name + "(" + (fields(params) if params["properties"] is defined and params["properties"] is mapping else "") + ")" -}}
+        {%- if fn.description is defined and fn.description -%}{{- ": " + fn.description -}}{%- endif -%}
+    {%- endfor -%}
+    {{- "\\n</tools>\\n\\nWrite each call as <tool_call>\\n{\\"name\\": <function-name>, \\"arguments\\": <args-json-object>}\\n</tool_call>" -}}"""
+
+FULL_SCHEMA_CHAT_TEMPLATE = _TEMPLATE.replace("@TOOLS@", _FULL_TOOLS)
+"""Qwen2.5's own layout: every offered tool's full JSON schema on its own line."""
+CHAT_TEMPLATE = _COMPACT_MACRO + _TEMPLATE.replace("@TOOLS@", _COMPACT_TOOLS)
+"""The tiny model's default: one compact signature line per offered tool (see the module docstring)."""
+TOOL_RENDERINGS = {"compact": CHAT_TEMPLATE, "full": FULL_SCHEMA_CHAT_TEMPLATE}
+"""Template per ``tiny_model.tool_rendering`` value."""
 
 # The assistant header the template writes, and what the model must generate to end a turn.
 ASSISTANT_HEADER = IM_START + "assistant\n"

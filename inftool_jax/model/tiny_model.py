@@ -13,7 +13,7 @@ import random
 import shutil
 from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from inftool_jax.config_base import Section
 from inftool_jax.errors import InputError
@@ -27,6 +27,7 @@ from inftool_jax.model.chat_template import (
     TOOL_CALL_START,
     TOOL_RESPONSE_END,
     TOOL_RESPONSE_START,
+    TOOL_RENDERINGS,
     render_chat,
 )
 from inftool_jax.model.tokenizer import save_tokenizer
@@ -72,6 +73,9 @@ class TinyModelConfig(Section):
     """RMSNorm epsilon."""
     tie_word_embeddings: bool = True
     """Share the input embedding with the output projection."""
+    tool_rendering: Literal["compact", "full"] = "compact"
+    """How the chat template lists offered tools: compact = one signature line per tool (names, types, enums,
+    optional marks; a few dozen tokens each), full = each tool's whole JSON schema as in Qwen2.5 (~220 tokens each)."""
 
 
 # ---------------------------------------------------------------------------
@@ -174,7 +178,8 @@ def _example_object(schema: dict[str, Any], rng: random.Random, depth: int = 0) 
     }
 
 
-def _tool_conversations(tools: Sequence[dict[str, Any]], per_tool: int, rng: random.Random) -> Iterator[str]:
+def _tool_conversations(tools: Sequence[dict[str, Any]], per_tool: int, rng: random.Random,
+                        template: str = CHAT_TEMPLATE) -> Iterator[str]:
     """Chat-template text for each tool: the tools system prompt, calls and responses."""
     for start in range(0, len(tools), 4):
         group = list(tools[start : start + 4])
@@ -188,7 +193,7 @@ def _tool_conversations(tools: Sequence[dict[str, Any]], per_tool: int, rng: ran
                     {"role": "tool", "content": json.dumps({"result": args}, ensure_ascii=False)},
                     {"role": "assistant", "content": f"Done: {fn['name']} returned the result."},
                 ]
-                yield render_chat(messages, tools=group)
+                yield render_chat(messages, tools=group, template=template)
 
 
 def catalog_tools(spec_paths: Sequence[str | Path]) -> list[dict[str, Any]]:
@@ -200,8 +205,9 @@ def catalog_tools(spec_paths: Sequence[str | Path]) -> list[dict[str, Any]]:
     return [spec.to_openai() for spec in load_catalog([str(p) for p in spec_paths]).tools]
 
 
-def corpus_texts(spec_paths: Sequence[str | Path], examples_per_tool: int = 4, seed: int = 0) -> list[str]:
-    """The BPE training corpus: catalog tools rendered through the chat template plus generic text.
+def corpus_texts(spec_paths: Sequence[str | Path], examples_per_tool: int = 4, seed: int = 0,
+                 template: str = CHAT_TEMPLATE) -> list[str]:
+    """The BPE training corpus: catalog tools rendered through the chat ``template`` plus generic text.
 
     Bad or missing spec paths raise :class:`InputError` (from the catalog loader).
     """
@@ -212,7 +218,7 @@ def corpus_texts(spec_paths: Sequence[str | Path], examples_per_tool: int = 4, s
         fn = tool["function"]
         texts.append(f"{fn['name']}: {fn.get('description', '')}")
         texts.append(json.dumps(tool, ensure_ascii=False))
-    texts.extend(_tool_conversations(tools, examples_per_tool, rng))
+    texts.extend(_tool_conversations(tools, examples_per_tool, rng, template))
     # Generic conversations too, so the template's own text is always well covered.
     generic = generic_text(seed)
     for i in range(0, len(generic) - 1, 2):
@@ -220,6 +226,7 @@ def corpus_texts(spec_paths: Sequence[str | Path], examples_per_tool: int = 4, s
             render_chat(
                 [{"role": "user", "content": generic[i]}, {"role": "assistant", "content": generic[i + 1]}],
                 add_generation_prompt=False,
+                template=template,
             )
         )
     texts.extend(generic)
@@ -241,7 +248,8 @@ def _strip_special(texts: Iterable[str]) -> Iterator[str]:
                 yield piece
 
 
-def train_tokenizer(texts: Sequence[str], vocab_size: int = 3072, min_frequency: int = 2) -> Any:
+def train_tokenizer(texts: Sequence[str], vocab_size: int = 3072, min_frequency: int = 2,
+                    chat_template: str = CHAT_TEMPLATE) -> Any:
     """Train a Qwen-style byte-level BPE on ``texts``; a transformers tokenizer with the chat template.
 
     Deterministic for the same texts. Control tokens ``<|endoftext|>``,
@@ -280,7 +288,7 @@ def train_tokenizer(texts: Sequence[str], vocab_size: int = 3072, min_frequency:
         unk_token=None,
         bos_token=None,
         additional_special_tokens=[IM_START, IM_END],
-        chat_template=CHAT_TEMPLATE,
+        chat_template=chat_template,
         clean_up_tokenization_spaces=False,
         model_max_length=131072,
         padding_side="right",
@@ -349,11 +357,12 @@ def init_tiny_model(
     steps = tqdm(total=4, desc="init-model", disable=not progress, unit="step")
 
     steps.set_postfix_str("rendering corpus")
-    texts = corpus_texts(spec_paths, cfg.examples_per_tool, seed)
+    template = TOOL_RENDERINGS[cfg.tool_rendering]
+    texts = corpus_texts(spec_paths, cfg.examples_per_tool, seed, template)
     steps.update()
 
     steps.set_postfix_str(f"training BPE on {sum(map(len, texts)):,} chars")
-    tokenizer = train_tokenizer(texts, cfg.bpe_vocab_size, cfg.bpe_min_frequency)
+    tokenizer = train_tokenizer(texts, cfg.bpe_vocab_size, cfg.bpe_min_frequency, template)
     steps.update()
 
     steps.set_postfix_str("initialising model")

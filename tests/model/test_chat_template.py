@@ -8,7 +8,13 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from inftool_jax.model.chat_template import CHAT_TEMPLATE, DEFAULT_SYSTEM_PROMPT, render_chat
+from inftool_jax.model.chat_template import (
+    CHAT_TEMPLATE,
+    DEFAULT_SYSTEM_PROMPT,
+    FULL_SCHEMA_CHAT_TEMPLATE,
+    TOOL_RENDERINGS,
+    render_chat,
+)
 from inftool_jax.model.tiny_model import train_tokenizer
 
 WEATHER = {
@@ -39,8 +45,7 @@ def _hermes(calls):
     )
 
 
-def test_tools_conversation_renders_exactly_the_qwen25_layout():
-    messages = [
+_CONVERSATION = [
         {"role": "system", "content": "Be brief."},
         {"role": "user", "content": "Weather in Paris and Köln?"},
         {
@@ -54,23 +59,77 @@ def test_tools_conversation_renders_exactly_the_qwen25_layout():
         {"role": "tool", "tool_call_id": "a", "content": '{"temp": 18}'},
         {"role": "tool", "tool_call_id": "b", "content": '{"temp": 15}'},
         {"role": "assistant", "content": "18 and 15 degrees."},
-    ]
+]
+_TURNS_AFTER_SYSTEM = (
+    "<|im_start|>user\nWeather in Paris and Köln?<|im_end|>\n"
+    '<|im_start|>assistant\n<tool_call>\n{"name": "get_weather", "arguments": {"city": "Paris"}}\n</tool_call>\n'
+    '<tool_call>\n{"name": "get_weather", "arguments": {"city": "Köln"}}\n</tool_call><|im_end|>\n'
+    '<|im_start|>user\n<tool_response>\n{"temp": 18}\n</tool_response>\n<tool_response>\n{"temp": 15}\n'
+    "</tool_response><|im_end|>\n"
+    "<|im_start|>assistant\n18 and 15 degrees.<|im_end|>\n"
+    "<|im_start|>assistant\n"
+)
+
+
+def test_full_schema_rendering_is_exactly_the_qwen25_layout():
     expected = (
         "<|im_start|>system\nBe brief.\n\n# Tools\n\nYou may call one or more functions to assist with the user query.\n\n"
         "You are provided with function signatures within <tools></tools> XML tags:\n<tools>\n"
         + json.dumps(WEATHER, ensure_ascii=False)
         + "\n</tools>\n\nFor each function call, return a json object with function name and arguments within "
         "<tool_call></tool_call> XML tags:\n<tool_call>\n{\"name\": <function-name>, \"arguments\": <args-json-object>}\n"
-        "</tool_call><|im_end|>\n"
-        "<|im_start|>user\nWeather in Paris and Köln?<|im_end|>\n"
-        '<|im_start|>assistant\n<tool_call>\n{"name": "get_weather", "arguments": {"city": "Paris"}}\n</tool_call>\n'
-        '<tool_call>\n{"name": "get_weather", "arguments": {"city": "Köln"}}\n</tool_call><|im_end|>\n'
-        '<|im_start|>user\n<tool_response>\n{"temp": 18}\n</tool_response>\n<tool_response>\n{"temp": 15}\n'
-        "</tool_response><|im_end|>\n"
-        "<|im_start|>assistant\n18 and 15 degrees.<|im_end|>\n"
-        "<|im_start|>assistant\n"
+        "</tool_call><|im_end|>\n" + _TURNS_AFTER_SYSTEM
     )
-    assert render_chat(messages, tools=[WEATHER], add_generation_prompt=True) == expected
+    assert render_chat(_CONVERSATION, tools=[WEATHER], add_generation_prompt=True, template=FULL_SCHEMA_CHAT_TEMPLATE) == expected
+
+
+def test_default_compact_rendering_lists_one_signature_line_per_tool_and_the_same_turns():
+    expected = (
+        "<|im_start|>system\nBe brief.\n\n# Tools\n\nYou may call these functions (? marks an optional parameter):\n"
+        "<tools>\n- get_weather(city: string): Current weather\n</tools>\n\n"
+        'Write each call as <tool_call>\n{"name": <function-name>, "arguments": <args-json-object>}\n'
+        "</tool_call><|im_end|>\n" + _TURNS_AFTER_SYSTEM
+    )
+    assert render_chat(_CONVERSATION, tools=[WEATHER], add_generation_prompt=True) == expected
+    assert TOOL_RENDERINGS == {"compact": CHAT_TEMPLATE, "full": FULL_SCHEMA_CHAT_TEMPLATE}
+
+
+_RICH = {
+    "type": "function",
+    "function": {
+        "name": "book",
+        "description": "Book a room.",
+        "parameters": {
+            "type": "object",
+            "properties": {
+                "hotel": {"type": "string", "description": "dropped in the compact line"},
+                "nights": {"type": "integer", "default": 1},
+                "view": {"type": "string", "enum": ["sea", "city"]},
+                "floors": {"type": "array", "items": {"type": "integer", "enum": [1, 2]}},
+                "guest": {"type": "object", "properties": {"name": {"type": "string"}, "age": {"type": ["integer", "null"]}},
+                          "required": ["name"]},
+                "tags": {"type": "array", "items": {"type": "string"}},
+                "anything": {},
+            },
+            "required": ["hotel", "view"],
+        },
+    },
+}
+
+
+def test_compact_signature_shows_types_enums_arrays_nested_objects_and_optional_marks():
+    text = render_chat([{"role": "user", "content": "hi"}], tools=[_RICH, {"type": "function", "function": {"name": "ping"}}])
+    assert (
+        '\n- book(hotel: string, nights?: integer, view: "sea"|"city", floors?: 1|2[], '
+        "guest?: {name: string, age?: integer|null}, tags?: string[], anything?: any): Book a room.\n- ping()\n</tools>"
+    ) in text
+    assert "dropped in the compact line" not in text
+
+
+def test_compact_rendering_is_several_times_shorter_than_the_full_schemas():
+    compact = render_chat([{"role": "user", "content": "hi"}], tools=[_RICH] * 5)
+    full = render_chat([{"role": "user", "content": "hi"}], tools=[_RICH] * 5, template=FULL_SCHEMA_CHAT_TEMPLATE)
+    assert 2.5 * len(compact) < len(full)
 
 
 def test_no_system_message_gets_the_default_system_prompt_and_no_tools_section():
@@ -124,8 +183,8 @@ def test_transformers_apply_chat_template_renders_the_same_text(tokenizer):
         {"role": "assistant", "content": "", "tool_calls": [{"function": {"name": "get_weather", "arguments": {"city": "Paris"}}}]},
         {"role": "tool", "content": "sunny"},
     ]
-    ours = render_chat(messages, tools=[WEATHER], add_generation_prompt=True)
-    theirs = tokenizer.apply_chat_template(messages, tools=[WEATHER], tokenize=False, add_generation_prompt=True)
+    ours = render_chat(messages, tools=[WEATHER, _RICH], add_generation_prompt=True)
+    theirs = tokenizer.apply_chat_template(messages, tools=[WEATHER, _RICH], tokenize=False, add_generation_prompt=True)
     assert tokenizer.chat_template == CHAT_TEMPLATE
     assert theirs == ours
 

@@ -153,10 +153,35 @@ def test_transformers_autotokenizer_applies_the_template_with_tools(model_dir):
         {"role": "assistant", "tool_calls": [{"function": {"name": "book_table", "arguments": {"restaurant": "Nopa", "people": 2}}}]},
     ]
     text = tok.apply_chat_template(messages, tools=TOOLS, tokenize=False)
-    assert "<tools>\n" + json.dumps(TOOLS[0], ensure_ascii=False) in text
+    assert (
+        '<tools>\n- get_weather(city: string, unit?: "celsius"|"fahrenheit"): Get the current weather for a city\n'
+        "- book_table(restaurant: string, people: integer): Book a restaurant table\n</tools>"
+    ) in text
     assert '<tool_call>\n{"name": "book_table", "arguments": {"restaurant": "Nopa", "people": 2}}\n</tool_call><|im_end|>' in text
     ids = tok.apply_chat_template(messages, tools=TOOLS, return_dict=False)
     assert tok.decode(ids) == text
+
+
+def test_full_tool_rendering_option_writes_the_qwen25_schema_template(specs, tmp_path):
+    from transformers import AutoTokenizer
+
+    from inftool_jax.model.chat_template import FULL_SCHEMA_CHAT_TEMPLATE
+
+    cfg = SMALL.model_copy(update={"tool_rendering": "full"})
+    folder = init_tiny_model(tmp_path / "full", [specs], cfg, seed=3, progress=False)
+    tok = AutoTokenizer.from_pretrained(str(folder), local_files_only=True)
+    assert tok.chat_template == FULL_SCHEMA_CHAT_TEMPLATE
+    text = tok.apply_chat_template([{"role": "user", "content": "hi"}], tools=TOOLS, tokenize=False)
+    assert "<tools>\n" + json.dumps(TOOLS[0], ensure_ascii=False) in text
+
+
+def test_corpus_follows_the_chosen_tool_rendering(specs):
+    from inftool_jax.model.chat_template import FULL_SCHEMA_CHAT_TEMPLATE
+
+    compact = "\n".join(corpus_texts([specs], examples_per_tool=1, seed=0))
+    full = "\n".join(corpus_texts([specs], examples_per_tool=1, seed=0, template=FULL_SCHEMA_CHAT_TEMPLATE))
+    assert "- book_table(restaurant: string, people: integer)" in compact
+    assert "- book_table(" not in full and "You are provided with function signatures" in full
 
 
 def test_same_seed_gives_identical_folders_and_another_seed_other_weights(specs, model_dir, tmp_path):
