@@ -19,9 +19,11 @@ A step is: generate G completions for each of B prompts, score them, one optimis
   clipping at 1.0, log-probs recomputed by the trainer (on-policy, no extra forward on either side).
 
 Timing: the first step of each side is warm-up (ours: compilation, reported on its own) and is excluded;
-the median of ``--steps`` steps is reported. TRL's step is the wall time between consecutive ``on_step_end``
+the median of ``--steps`` steps is reported (ours runs ``--steps`` steps before TRL and as many after, so a
+change of machine load hits both sides). TRL's step is the wall time between consecutive ``on_step_end``
 callbacks (data, generation, reward, loss, backward, optimiser). PyTorch is timed at 1 thread and at all
-threads (its OpenMP threads collapse on a shared machine) and its better median is used. MFU is our step's
+threads (its OpenMP threads collapse on a shared machine; a run > 3x slower than the other is stopped early)
+and its better median is used. MFU is our step's
 model FLOPs (``GRPOTrainer.step_flops``) over the step time and the fp32 matmul peak measured in this run
 (``measure_peak_flops``: a jitted 2048^3 matmul under XLA).
 
@@ -148,8 +150,12 @@ class Ours:
 # TRL
 
 
-def run_trl(model_dir: Path, out_dir: Path, prompt_text: str, target, args, steps: int, threads: int) -> dict:
-    """``steps`` TRL GRPO steps; returns step wall times (first one is warm-up) and generated-token counts."""
+def run_trl(model_dir: Path, out_dir: Path, prompt_text: str, target, args, steps: int, threads: int,
+            give_up_after: float = float("inf")) -> dict:
+    """``steps`` TRL GRPO steps; returns step wall times (first one is warm-up) and generated-token counts.
+
+    A timed step slower than ``give_up_after`` seconds ends the run early (a thread count that collapses under load).
+    """
     import torch
     from datasets import Dataset
     from transformers import AutoTokenizer, Qwen2ForCausalLM, TrainerCallback
@@ -175,8 +181,10 @@ def run_trl(model_dir: Path, out_dir: Path, prompt_text: str, target, args, step
         def on_train_begin(self, *a, **k):
             times.append(time.perf_counter())
 
-        def on_step_end(self, *a, **k):
+        def on_step_end(self, args_, state, control, **k):
             times.append(time.perf_counter())
+            if len(times) > 2 and times[-1] - times[-2] > give_up_after:
+                control.should_training_stop = True
 
     tokenizer = AutoTokenizer.from_pretrained(model_dir)
     model = Qwen2ForCausalLM.from_pretrained(model_dir, dtype=torch.float32)
@@ -202,8 +210,7 @@ def run_trl(model_dir: Path, out_dir: Path, prompt_text: str, target, args, step
 
     trainer._generate = counting_generate
     trainer.train()
-    prompt_ids = tokenizer(text=[prompt_text])["input_ids"][0]
-    return {"step_seconds": [b - a for a, b in zip(times, times[1:])], "lengths": lengths, "prompt_ids": list(prompt_ids)}
+    return {"step_seconds": [b - a for a, b in zip(times, times[1:])], "lengths": lengths}
 
 
 # ---------------------------------------------------------------------------
@@ -246,16 +253,21 @@ def main() -> None:
         print("inftool_jax ...", flush=True)
         ours = Ours(model_dir, folder / "ours", task, catalog, args, steps)
         prompt_text = ours.tokenizer.decode(ours.prompt_ids.tolist(), skip_special_tokens=False)
+        # TRL tokenises a text prompt with the tokenizer's __call__: it must give our ids exactly
+        if transformers.AutoTokenizer.from_pretrained(model_dir)(text=[prompt_text])["input_ids"][0] != ours.prompt_ids.tolist():
+            raise SystemExit("TRL would tokenise the prompt differently from ours: the comparison would not be like for like")
         our_steps = [ours.step(peak) for _ in range(steps)]
 
         trl_runs = {}
         for n in thread_counts:
             print(f"TRL ({n} torch threads) ...", flush=True)
-            trl_runs[n] = run_trl(model_dir, folder / f"trl{n}", prompt_text, task.target, args, steps, n)
+            done = [statistics.median(r["step_seconds"][1:]) for r in trl_runs.values() if len(r["step_seconds"]) > 1]
+            trl_runs[n] = run_trl(model_dir, folder / f"trl{n}", prompt_text, task.target, args, steps, n,
+                                  give_up_after=3 * min(done) if done else float("inf"))
+        print("inftool_jax again (load may have changed) ...", flush=True)
+        our_steps += [ours.step(peak) for _ in range(args.steps)]
         peak = max(peak, measure_peak_flops())  # best of a measurement before and after (shared machine)
 
-    if trl_runs[thread_counts[0]]["prompt_ids"] != ours.prompt_ids.tolist():
-        raise SystemExit("TRL tokenises the prompt differently from ours: the comparison would not be like for like")
     timed = our_steps[1:]
     ours_s = statistics.median(m["step_seconds"] for m in timed)
     compile_s = our_steps[0]["step_seconds"] - ours_s
@@ -273,7 +285,8 @@ def main() -> None:
           f"{ours.trainer.decoder_config.vocab_size}; B={args.prompts} x G={args.group} completions x {args.new} new tokens, "
           f"prompt {args.prompt} tokens; float32")
     print(f"jax {jax.__version__} ({jax.devices()[0].platform}), torch {torch.__version__}, transformers "
-          f"{transformers.__version__}, trl {trl.__version__}; median of {args.steps} steps after 1 warm-up")
+          f"{transformers.__version__}, trl {trl.__version__}; median of {args.steps} steps after 1 warm-up "
+          f"(ours: {args.steps} before and {args.steps} after TRL)")
     print(f"reward: ours GatedReward (JAX kernel) / TRL: hermes parse + score_reference, same target "
           f"(mean reward ours {np.mean([m['reward_mean'] for m in timed]):.3f})")
     print(f"inftool_jax compile (first step minus median): {compile_s:.2f} s")
@@ -282,8 +295,9 @@ def main() -> None:
           f"(rollout+reward {split['rollout_seconds'] * 1000:.1f} ms, update {split['update_seconds'] * 1000:.1f} ms)")
     for n, r in trl_runs.items():
         s = statistics.median(r["step_seconds"][1:])
+        cut = f", stopped after {len(r['step_seconds']) - 1} timed steps: > 3x slower" if len(r["step_seconds"]) < steps else ""
         print(f"        TRL: {s * 1000:8.1f} ms/step  {tokens / s:8,.0f} generated tokens/s   ({n} torch threads"
-              f"{', used' if n == best_threads else ''})")
+              f"{', used' if n == best_threads else ''}{cut})")
     print(f"ratio inftool_jax / TRL (step time): {trl_s / ours_s:.2f}x  (target >= 2x)")
     print(f"fp32 matmul peak (XLA, this run): {peak / 1e9:.1f} GFLOP/s; our step MFU: {mfu:.1%}")
     print(f"machine load: {os.getloadavg()[0]:.2f} (1 min), {os.cpu_count()} cpus")
