@@ -8,7 +8,10 @@ turn (greedy). A turn is an *exact match* when its text parses and
   acceptable values (parallel semantics, order-free, optimal matching);
 - for a no-call or clarification turn, it makes no call.
 
-``accuracy`` is the share of exact-match turns. The same completions are
+``accuracy`` is the share of exact-match turns; ``call_accuracy`` is the
+share over the turns whose ground-truth decision is "call" (any prose passes a
+closing no-call turn, so ``accuracy`` alone hides whether calls are learned),
+and ``decisions`` breaks every figure down per ground-truth decision. The same completions are
 scored by the gated reward (execution-scored turns run their calls against the
 episode's re-created world), giving ``reward_mean`` and per-gate pass rates.
 Figures are also broken down per episode category.
@@ -47,7 +50,8 @@ def score_rollouts(rollouts: Sequence[Rollout], reward_config: RewardConfig) -> 
     from inftool_jax.rl.gated_reward import GatedReward
 
     if not rollouts:
-        return {"turns": 0, "accuracy": 0.0, "reward_mean": 0.0, "gates": {g: 0.0 for g in GATES}, "categories": {}, "rows": []}
+        return {"turns": 0, "accuracy": 0.0, "call_accuracy": 0.0, "reward_mean": 0.0, "gates": {g: 0.0 for g in GATES},
+                "decisions": {}, "categories": {}, "rows": []}
     scorer = GatedReward(reward_config, group_size=1)
     batch = scorer.score([r.attempt for r in rollouts], [r.task.target for r in rollouts])
     exact = np.array([exact_match(r) for r in rollouts], bool)
@@ -73,10 +77,15 @@ def score_rollouts(rollouts: Sequence[Rollout], reward_config: RewardConfig) -> 
         }
 
     by_cat: dict[str, list[int]] = defaultdict(list)
+    by_decision: dict[str, list[int]] = defaultdict(list)
     for i, r in enumerate(rollouts):
         by_cat[r.task.category].append(i)
+        by_decision[r.task.target.decision].append(i)
     out = summary(np.arange(len(rollouts)))
+    calls = np.asarray(by_decision.get("call", []), int)
+    out["call_accuracy"] = float(exact[calls].mean()) if len(calls) else 0.0
     out["episodes"] = len({id(r.task.episode) for r in rollouts})
+    out["decisions"] = {d: summary(np.asarray(ix)) for d, ix in sorted(by_decision.items())}
     out["categories"] = {c: summary(np.asarray(ix)) for c, ix in sorted(by_cat.items())}
     out["rows"] = rows
     return out

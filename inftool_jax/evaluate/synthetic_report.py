@@ -10,10 +10,12 @@ from inftool_jax.rl.reward_config import GATES
 
 
 def format_table(result: dict[str, Any]) -> str:
-    """A plain-text table: one row per category and the total (turns, exact-match accuracy, reward, gate pass rates)."""
+    """A plain-text table: one row per category, one per ground-truth decision (``decision:call`` ...) and the total
+    (turns, exact-match accuracy, reward, gate pass rates)."""
     head = ["category", "turns", "accuracy", "reward"] + list(GATES)
-    rows = [[c, s["turns"], s["accuracy"], s["reward_mean"], *[s["gates"][g] for g in GATES]]
-            for c, s in result.get("categories", {}).items()]
+    groups = list(result.get("categories", {}).items())
+    groups += [(f"decision:{d}", s) for d, s in result.get("decisions", {}).items()]
+    rows = [[c, s["turns"], s["accuracy"], s["reward_mean"], *[s["gates"][g] for g in GATES]] for c, s in groups]
     rows.append(["total", result["turns"], result["accuracy"], result["reward_mean"], *[result["gates"][g] for g in GATES]])
     cells = [[str(v) if isinstance(v, (str, int)) else f"{v:.3f}" for v in row] for row in rows]
     widths = [max(len(h), *(len(r[i]) for r in cells)) for i, h in enumerate(head)]
@@ -31,6 +33,7 @@ def markdown(result: dict[str, Any], chart_name: str) -> str:
         f"Model: `{result.get('model', '')}`; data: `{result.get('data', '')}`; "
         f"{result.get('episodes', 0)} episodes, {result['turns']} assistant turns (greedy, true prefix).", "",
         f"- exact match (BFCL checker): **{result['accuracy']:.3f}**",
+        f"- exact match on call turns: **{result.get('call_accuracy', 0.0):.3f}**",
         f"- mean gated reward: **{result['reward_mean']:.3f}**", "",
         header, sep, *body, "", f"![per-category accuracy and reward]({chart_name})", "",
     ])
