@@ -14,6 +14,7 @@ from typing import Any
 
 from inftool_jax.calls.openai_format import to_openai_tool_calls
 from inftool_jax.synth.argument_values import humanize, join_words
+from inftool_jax.synth.tool_operations import singular_word
 from inftool_jax.synth.user_simulator import action_phrases
 from inftool_jax.tools.spec import ToolSpec
 
@@ -33,22 +34,70 @@ _DECLINE = [
 ]
 
 
-def _scalar_summary(value: Any, limit: int = 5) -> str:
-    if isinstance(value, dict):
-        parts = []
-        for k, v in value.items():
-            if isinstance(v, bool):
-                parts.append(f"{humanize(k)} {json.dumps(v)}")
-            elif isinstance(v, (str, int, float)):
-                parts.append(f"{humanize(k)} {v}")
-            elif isinstance(v, list):
-                parts.append(f"{len(v)} {humanize(k)}")
-            if len(parts) >= limit:
-                break
-        return ", ".join(parts) if parts else "no details"
-    if isinstance(value, list):
-        return f"{len(value)} results" + (f"; the first has {_scalar_summary(value[0], 3)}" if value and isinstance(value[0], dict) else "")
-    return str(value)
+def _count(n: int, key: str) -> str:
+    """``(1, "flights")`` -> ``"1 flight"``; ``(2, "flights")`` -> ``"2 flights"``; ``(0, ...)`` -> ``"no flights"``."""
+    words = humanize(key).split() or ["results"]
+    plural = " ".join(words)
+    if n == 0:
+        return f"no {plural}"
+    if n == 1:
+        return f"1 {' '.join(words[:-1] + [singular_word(words[-1])])}"
+    return f"{n} {plural}"
+
+
+def _is_amount(value: dict[str, Any]) -> bool:
+    """A small object with a number in it and nothing nested: ``{"amount": 207.01, "currency": "USD"}``."""
+    scalars = [x for x in value.values() if isinstance(x, (str, int, float)) and not isinstance(x, bool)]
+    return 0 < len(value) <= 3 and len(scalars) == len(value) and any(not isinstance(x, str) for x in scalars)
+
+
+def _fields(value: dict[str, Any], limit: int) -> list[str]:
+    """Up to ``limit`` of a result's scalar fields as words: ``"airline United"``, ``"deleted: yes"``."""
+    parts = []
+    for key, v in value.items():
+        if isinstance(v, bool):
+            parts.append(f"{humanize(key)}: {'yes' if v else 'no'}")
+        elif isinstance(v, (str, int, float)):
+            parts.append(f"{humanize(key)} {v}")
+        elif isinstance(v, dict) and _is_amount(v):
+            parts.append(f"{humanize(key)} {' '.join(str(x) for x in v.values())}")  # price {amount, currency}: "price 207.01 USD"
+        if len(parts) >= limit:
+            break
+    return parts
+
+
+def _found(n: int, key: str, items: list[Any], extras: list[str] = ()) -> str:
+    """``"found 2 flights (total 2); the first has flight id fli_9IUU6 and airline United"``."""
+    text = f"found {_count(n, key)}"
+    if extras:
+        text += f" ({join_words(list(extras))})"
+    first = items[0] if items and isinstance(items[0], dict) else None
+    details = _fields(first, 3) if first is not None else []
+    if details:
+        text += (": " if n == 1 else "; the first has ") + join_words(details)
+    return text
+
+
+def _describe(data: Any) -> str:
+    """A result in words, quoting its values (so the answer is grounded in them)."""
+    if isinstance(data, list):
+        return _found(len(data), "results", data)
+    if not isinstance(data, dict):
+        return str(data)
+    lists = [(k, v) for k, v in data.items() if isinstance(v, list)]
+    if lists:
+        key, items = lists[0]
+        extras = [_count(len(v), k) for k, v in lists[1:]] + _fields(data, 2)
+        return _found(len(items), key, items, extras)
+    parts = _fields(data, 5)
+    return join_words(parts) if parts else "done, with no details returned"
+
+
+def _error_text(data: dict[str, Any]) -> str:
+    err = data.get("error")
+    if isinstance(err, dict) and isinstance(err.get("message"), str):
+        return err["message"]
+    return str(err)
 
 
 def summarize_results(messages: list[dict[str, Any]]) -> str:
@@ -70,9 +119,9 @@ def summarize_results(messages: list[dict[str, Any]]) -> str:
         except json.JSONDecodeError:
             data = msg.get("content")
         if isinstance(data, dict) and "error" in data and len(data) <= 2:
-            lines.append(f"The {name} request failed: {data['error']}.")
+            lines.append(f"The {name} request failed: {_error_text(data)}.")
         else:
-            lines.append(f"{name[:1].upper() + name[1:]}: {_scalar_summary(data)}.")
+            lines.append(f"{name[:1].upper() + name[1:]}: {_describe(data)}.")
     return " ".join(lines)
 
 

@@ -30,6 +30,7 @@ results stay a function of the simulator's state and the call.
 from __future__ import annotations
 
 import datetime as dt
+import math
 import re
 from dataclasses import dataclass
 from typing import Any, Callable
@@ -206,18 +207,27 @@ def _respect_dates(item: dict[str, Any], args: dict[str, Any], fits: Fits, froze
 
 
 def _bounded(value: int | float, rng: _Range) -> int | float | None:
+    """A number inside ``rng`` picked from ``value`` itself (so listed items keep differing), or None to keep it."""
     lo, hi = rng.lo, rng.hi
     if lo is not None and hi is not None and lo > hi:
         return None
     if (lo is None or value >= lo) and (hi is None or value <= hi):
         return None
     if isinstance(value, int):
-        return int(hi) if hi is not None and value > hi else int(-(-lo // 1))  # type: ignore[operator]
-    if hi is not None and value > hi:
-        new = round(hi * 0.9, 2)
-        return new if (lo is None or new >= lo) and new <= hi else float(hi)
-    new = round(lo * 1.1, 2)  # type: ignore[operator]
-    return new if (hi is None or new <= hi) and new >= lo else float(lo)  # type: ignore[operator]
+        low = math.ceil(lo) if lo is not None else (min(0, math.floor(hi)) if hi is not None else 0)
+        high = math.floor(hi) if hi is not None else low + 9
+        return low + abs(value) % (high - low + 1) if high >= low else None
+    frac = (abs(value) * 7.31) % 1.0  # a stable spread from the value
+    if lo is not None and hi is not None:
+        new = lo + (hi - lo) * frac
+    elif hi is not None:
+        new = hi * (0.5 + 0.5 * frac) if hi > 0 else hi
+    else:
+        new = lo * (1.0 + frac) if lo > 0 else lo + 100.0 * frac  # type: ignore[operator]
+    new = round(new, 2)
+    if (lo is not None and new < lo) or (hi is not None and new > hi):
+        new = float(hi if hi is not None else lo)  # type: ignore[arg-type]
+    return new
 
 
 def _respect_numbers(item: dict[str, Any], args: dict[str, Any], fits: Fits, frozen: set[str]) -> None:

@@ -59,7 +59,7 @@ from jsonschema.exceptions import SchemaError
 from inftool_jax.errors import InputError
 from inftool_jax.synth.schema_formats import FORMAT_CHECKER
 from inftool_jax.synth.search_filters import respect_filters
-from inftool_jax.synth.tool_operations import ToolOperation, classify, initial_state, is_id_name, is_status_name
+from inftool_jax.synth.tool_operations import ToolOperation, classify, initial_state, is_id_name, is_status_name, singular_word
 from inftool_jax.synth.value_gen import ValueGenerator, mint_id, name_tokens
 from inftool_jax.tools.spec import ToolSpec
 
@@ -503,7 +503,7 @@ class ToolSimulator:
         arr_schema = tool.gen.resolve(item_schema)
         items_schema = arr_schema.get("items", {}) if isinstance(arr_schema, dict) else {}
         current = content if isinstance(content, list) else content.get(slot, [])
-        id_key = self._item_id_key(tool, items_schema, args)
+        id_key = self._item_id_key(tool, items_schema, args, slot)
         fits = self._item_fits(tool, items_schema)
         if matches and isinstance(items_schema, dict):
             made = []
@@ -539,17 +539,21 @@ class ToolSimulator:
         return ToolResult(True, content)
 
     @staticmethod
-    def _item_id_key(tool: _Tool, items_schema: Any, args: dict[str, Any]) -> str | None:
+    def _item_id_key(tool: _Tool, items_schema: Any, args: dict[str, Any], slot: Any = None) -> str | None:
         """The field that holds a listed item's own id: the one it is registered under and always carries.
 
-        ``flight_id`` for flights, ``id``, else the first id-like property the search
-        was not filtered by (``search_emails`` items: ``message_id``, not ``thread_id``).
+        ``flight_id`` for flights, ``id``, the id named after the list (``messages`` ->
+        ``message_id``), else the first id-like property the search was not filtered by.
         """
-        props = tool.gen.resolve(items_schema).get("properties") if isinstance(tool.gen.resolve(items_schema), dict) else None
+        resolved = tool.gen.resolve(items_schema)
+        props = resolved.get("properties") if isinstance(resolved, dict) else None
         if not isinstance(props, dict):
             return None
         head = tool.op.resource.split("_")[-1]
-        key = next((k for k in (f"{head}_id", "id", f"{tool.op.resource}_id") if k in props), None)
+        named = [f"{head}_id", "id", f"{tool.op.resource}_id"]
+        if isinstance(slot, str):
+            named.append(f"{singular_word(name_tokens(slot)[-1])}_id" if name_tokens(slot) else "id")
+        key = next((k for k in named if k in props), None)
         if key is None:
             key = next((k for k in props if is_id_name(k) and k not in args), None)
         return key

@@ -83,7 +83,8 @@ def is_id_name(name: str) -> bool:
     return bool(tokens) and tokens[-1] in ("id", "uuid", "ref", "reference") and not (len(tokens) > 1 and tokens[-2] in ("api", "client", "session", "request", "idempotency"))
 
 
-def _singular(word: str) -> str:
+def singular_word(word: str) -> str:
+    """``flights`` -> ``flight``, ``categories`` -> ``category``, ``addresses`` -> ``address``; ``status`` stays."""
     if word.endswith("ies") and len(word) > 4:
         return word[:-3] + "y"
     if word.endswith(("ches", "shes", "sses", "xes")):
@@ -112,8 +113,8 @@ def classify(spec: ToolSpec) -> ToolOperation:
     if kind is None and tokens and _kind_of(tokens[0]):
         kind, verb = _kind_of(tokens[0]), tokens[0]
     nouns = [t for t in tokens if t != verb and t not in _NOISE and t not in _STATUS_WORDS]
-    resource = "_".join(_singular(t) for t in nouns[-2:]) if nouns else "item"
-    head = _singular(nouns[-1]) if nouns else "item"
+    resource = "_".join(singular_word(t) for t in nouns[-2:]) if nouns else "item"
+    head = singular_word(nouns[-1]) if nouns else "item"
 
     params = _object_props(spec.parameters)
     required = set(spec.parameters.get("required") or []) if isinstance(spec.parameters, dict) else set()
@@ -127,7 +128,7 @@ def classify(spec: ToolSpec) -> ToolOperation:
     if kind is None:
         # No verb word: a response carrying a fresh id and no id argument means it creates something.
         kind = "create" if response_id and not id_param else ("read" if id_param else "action")
-    if kind == "list" and id_param and id_param in required and len(id_params) == 1 and _names_resource(id_param, head) and nouns and _singular(nouns[-1]) == nouns[-1]:
+    if kind == "list" and id_param and id_param in required and len(id_params) == 1 and _names_resource(id_param, head) and nouns and singular_word(nouns[-1]) == nouns[-1]:
         # find_order_by_id(order_id), search_booking(booking_id): the id names the one record wanted,
         # so it is a read (unknown id -> 404), not a filter over a listing.
         kind = "read"
@@ -144,9 +145,9 @@ def classify(spec: ToolSpec) -> ToolOperation:
     if kind == "create" and id_param and set(tokens) & _STATUS_WORDS:
         kind = "read"  # order_status(order_id): reads, though "order" is also a verb
         nouns = [t for t in tokens if t not in _NOISE and t not in _STATUS_WORDS]
-        resource = "_".join(_singular(t) for t in nouns[-2:]) if nouns else "item"
-        head = _singular(nouns[-1]) if nouns else "item"
-    if kind == "read" and nouns and _singular(nouns[-1]) != nouns[-1] and (id_param is None or head not in name_tokens(id_param)):
+        resource = "_".join(singular_word(t) for t in nouns[-2:]) if nouns else "item"
+        head = singular_word(nouns[-1]) if nouns else "item"
+    if kind == "read" and nouns and singular_word(nouns[-1]) != nouns[-1] and (id_param is None or head not in name_tokens(id_param)):
         kind = "list"  # get_categories(parent_id) lists; get_category(category_id) reads one
     if kind in ("update", "cancel", "delete") and id_param is None:
         kind = "action"  # nothing to look up: a stateless command (e.g. set_thermostat)
@@ -191,7 +192,7 @@ def _names_resource(id_name: str, head: str) -> bool:
 
 def _id_noun(id_name: str) -> str:
     """``booking_id`` -> ``booking``; ``reservationId`` -> ``reservation``; ``id`` -> ``""``."""
-    return "_".join(_singular(t) for t in name_tokens(id_name)[:-1][-2:])
+    return "_".join(singular_word(t) for t in name_tokens(id_name)[:-1][-2:])
 
 
 def _fresh_response_id(props: dict[str, Any], resource: str, head: str, param_names: set[str]) -> str | None:

@@ -11,7 +11,7 @@ from inftool_jax.calls.call import Call
 from inftool_jax.errors import InputError
 from inftool_jax.rl.reward_target import canonical_result
 from inftool_jax.rollout.tool_env import ToolEnvironment, assistant_calls, tool_messages
-from inftool_jax.synth.config import SynthConfig
+from inftool_jax.synth.config import CATEGORIES, SynthConfig
 from inftool_jax.synth.dataset import read_episodes
 from inftool_jax.synth.pipeline import Synthesis
 from inftool_jax.tools.catalog import load_catalog
@@ -35,6 +35,7 @@ def episodes(catalog, tmp_path_factory):
 
 def test_replaying_each_ground_truth_call_reproduces_the_recorded_tool_messages(catalog, episodes):
     env = ToolEnvironment(catalog)
+    assert {e["meta"]["category"] for e in episodes} == set(CATEGORIES)
     checked = 0
     for episode in episodes:
         messages = episode["messages"]

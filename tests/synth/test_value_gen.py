@@ -280,3 +280,30 @@ def test_names_of_things_flight_numbers_and_airlines_read_like_them():
         assert re.fullmatch(r"[A-Z0-9]{6}", hotel["confirmation_code"])
     person = {"type": "object", "properties": {"name": {"type": "string"}}, "required": ["name"]}
     assert len(ValueGenerator(person).generate(person, Random(1))["name"].split()) == 2  # a person's full name
+
+
+def test_an_average_lies_between_the_minimum_and_the_maximum():
+    heart = {"type": "object", "properties": {
+        "average_bpm": {"type": "integer", "minimum": 30, "maximum": 230},
+        "max_bpm": {"type": "integer", "minimum": 30, "maximum": 240},
+    }, "required": ["average_bpm", "max_bpm"]}
+    three = {"type": "object", "properties": {k: {"type": "number"} for k in ("max_speed", "avg_speed", "min_speed")},
+             "required": ["max_speed", "avg_speed", "min_speed"]}
+    gen = ValueGenerator()
+    for seed in range(200):
+        rate = gen.generate(heart, Random(seed), "heart_rate")
+        assert rate["average_bpm"] <= rate["max_bpm"], rate
+        speed = gen.generate(three, Random(seed), "speed")
+        assert speed["min_speed"] <= speed["avg_speed"] <= speed["max_speed"], speed
+
+
+def test_the_helpers_the_planner_shares_are_public():
+    from inftool_jax.synth import value_gen
+
+    assert value_gen.ordered_pairs(("average_bpm", "max_bpm")) == (("average_bpm", "max_bpm"),)
+    assert value_gen.later_time("2026-01-01", "2025-01-01", Random(0)) > "2026-01-01"
+    assert value_gen.named_range(("stops",), True)[:2] == (0, 2)
+    assert value_gen.string_fits({"type": "string", "format": "date"}, "2026-01-02")
+    assert not value_gen.number_fits({"type": "integer", "maximum": 3}, 4)
+    assert value_gen.string_kind(("departure", "date")) == "date" and "hotel" in value_gen.THINGS
+    assert value_gen.singular("categories") == "category"
