@@ -26,6 +26,18 @@ A GroundTruthTurn says what the assistant should do at that point::
 among them means the parameter may be left out. ``decision`` is ``"no_call"``
 when no offered tool fits (answer in prose) and ``"clarify"`` when a required
 value is missing (ask, do not call); both have ``calls == []``.
+
+The tool world (what the execution gate and agentic rollouts re-run calls in)
+is rebuilt from the episode alone, by the same function synthesis opened it
+with (``synth/tool_backend.open_world``): ``meta.blueprint.seed`` is the
+simulator's run seed, ``meta.blueprint.index`` gives the episode seed
+(``Blueprint.episode_seed``), and the records that existed before the episode
+are the ids its assistant calls look up that no earlier tool result had shown
+(``tool_backend.pre_existing_ids``). So ``messages`` (with ``tool_calls``
+arguments as JSON strings and the tool results as text), ``meta.blueprint.seed``
+and ``meta.blueprint.index`` must be kept as written for the world to be
+rebuilt; this holds for episodes whose ``meta.backends.tools`` is
+``"programmatic"`` (an LLM-simulated tool's answers cannot be re-run).
 """
 
 from __future__ import annotations
