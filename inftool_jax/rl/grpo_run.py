@@ -35,7 +35,7 @@ def sections(config: Any) -> tuple[GRPOStageConfig, TrainConfig, RewardConfig]:
 
 
 def load_tasks(data_dir: str | Path, env: Any, grpo: GRPOStageConfig) -> list[Any]:
-    """Every task of every episode in ``data_dir`` (optionally only some categories), in file order."""
+    """Every task of every episode in ``data_dir`` (optionally only some categories / decisions), in file order."""
     from inftool_jax.rollout.episode_rollout import agentic_tasks, single_turn_tasks
     from inftool_jax.synth.dataset import read_episodes, shard_paths
 
@@ -49,9 +49,9 @@ def load_tasks(data_dir: str | Path, env: Any, grpo: GRPOStageConfig) -> list[An
             continue
         source = f"{folder}/episode {episode.get('id', i)}"
         env.check_episode(episode, source)
-        tasks.extend(make(episode, source))
+        tasks.extend(t for t in make(episode, source) if not grpo.decisions or t.target.decision in grpo.decisions)
     if not tasks:
-        raise InputError(str(folder), "grpo.categories", "no tasks to train on (no episodes, or none in grpo.categories)")
+        raise InputError(str(folder), "grpo.categories", "no tasks to train on (no episodes, or none in grpo.categories / grpo.decisions)")
     return tasks
 
 

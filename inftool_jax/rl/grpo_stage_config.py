@@ -29,3 +29,6 @@ class GRPOStageConfig(GRPOConfig):
     on-policy and the old log-probs are the current ones (stop-gradient); above 1 they are recomputed once before the first update."""
     categories: list[str] = []
     """Train only on episodes of these categories (empty: all)."""
+    decisions: list[str] = []
+    """Train only on tasks whose ground-truth decision is one of these (call, no_call, clarify; empty: all). E.g. [call]
+    skips the closing prose turns, whose groups any prose answer passes (zero variance, no signal)."""

@@ -93,3 +93,19 @@ def test_grpo_run_writes_an_hf_model_and_metrics_and_resumes_exactly(setup):
     # and training moved the weights at all
     w0 = load_file(Path(model) / "model.safetensors")
     assert any(not np.array_equal(w0[n], wa[n]) for n in wa)
+
+
+def test_load_tasks_keeps_only_the_configured_decisions(setup):
+    from inftool_jax.rl.grpo_run import load_tasks
+    from inftool_jax.rollout.tool_env import ToolEnvironment
+    from inftool_jax.tools.catalog import load_catalog
+
+    _, _, data = setup
+    env = ToolEnvironment(load_catalog([ROOT / "configs" / "specs"]).tools)
+    everything = load_tasks(data, env, GRPOStageConfig())
+    calls = load_tasks(data, env, GRPOStageConfig(decisions=["call"]))
+    assert {t.target.decision for t in everything} > {"call"}  # closing prose turns are tasks too
+    assert calls and {t.target.decision for t in calls} == {"call"}
+    assert len(calls) == sum(t.target.decision == "call" for t in everything)
+    with pytest.raises(InputError, match="grpo.decisions"):
+        load_tasks(data, env, GRPOStageConfig(decisions=["clarify"]))
