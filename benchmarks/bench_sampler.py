@@ -8,6 +8,11 @@ the ratio, and whether the greedy tokens agree.
 
     python benchmarks/bench_sampler.py                      # batch 8 x 128 new tokens, 4 layers, hidden 256
     python benchmarks/bench_sampler.py --batch 16 --new 64 --repeats 5
+    python benchmarks/bench_sampler.py --batch 1 --samples 8 --prompt 128 --new 64   # a GRPO group
+
+With ``--samples G`` each of the ``--batch`` prompts is completed G times (``num_samples``); the
+peer gets every prompt repeated G times (what its ``num_return_sequences`` does). ``--reference``
+also times our repeated-prefill path (``Sampler(share_prefill=False)``) in the same run.
 """
 
 from __future__ import annotations
@@ -43,7 +48,9 @@ def tiny_qwen2(args) -> dict:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--batch", type=int, default=8)
+    parser.add_argument("--batch", type=int, default=8, help="distinct prompts")
+    parser.add_argument("--samples", type=int, default=1, help="completions per prompt (num_samples)")
+    parser.add_argument("--reference", action="store_true", help="also time Sampler(share_prefill=False)")
     parser.add_argument("--new", type=int, default=128, help="new tokens per row")
     parser.add_argument("--prompt", type=int, default=32, help="prompt length (all rows)")
     parser.add_argument("--layers", type=int, default=4)
@@ -69,20 +76,21 @@ def main() -> None:
     ref = transformers.AutoModelForCausalLM.from_config(config, dtype=torch.float32).eval()
     rng = np.random.default_rng(0)
     prompts = rng.integers(3, args.vocab, size=(args.batch, args.prompt))
-    tokens_per_run = args.batch * args.new
+    tokens_per_run = args.batch * args.samples * args.new
 
     with tempfile.TemporaryDirectory() as folder:
         ref.save_pretrained(folder)
         model = load_pretrained(folder, progress=False)
     sampler = Sampler(model)
-    cfg = SamplingConfig(max_new_tokens=args.new, temperature=0.0, stop_at_eos=False)
+    cfg = SamplingConfig(max_new_tokens=args.new, temperature=0.0, stop_at_eos=False, num_samples=args.samples)
+    reference = Sampler(model, share_prefill=False) if args.reference else None
 
-    def ours():
-        out = sampler.generate(prompts.tolist(), cfg, jax.random.key(0))
+    def ours(s=sampler):
+        out = s.generate(prompts.tolist(), cfg, jax.random.key(0))
         assert out.lengths.min() == args.new
         return out.tokens
 
-    ids = torch.from_numpy(prompts).long()
+    ids = torch.from_numpy(np.repeat(prompts, args.samples, axis=0)).long()
 
     def theirs():
         with torch.no_grad():
@@ -98,11 +106,14 @@ def main() -> None:
     t0 = time.perf_counter()
     ours_tokens = ours()
     first_call = time.perf_counter() - t0
+    if reference is not None:
+        ours(reference)  # warm-up
     torch.set_num_threads(thread_counts[0])
     theirs_tokens = theirs()  # warm-up
 
-    best = {"inftool_jax": float("inf"), "transformers": float("inf")}
-    cpu = {"inftool_jax": float("inf"), "transformers": float("inf")}  # process CPU seconds (all threads)
+    names = ["inftool_jax"] + (["repeated prefill"] if reference is not None else []) + ["transformers"]
+    best = dict.fromkeys(names, float("inf"))
+    cpu = dict.fromkeys(names, float("inf"))  # process CPU seconds (all threads)
     best_threads = thread_counts[0]
     for _ in tqdm(range(args.repeats), desc="timing", leave=False):
         # interleaved so that load from other processes hits both sides alike
@@ -110,6 +121,11 @@ def main() -> None:
         ours()
         best["inftool_jax"] = min(best["inftool_jax"], time.perf_counter() - t)
         cpu["inftool_jax"] = min(cpu["inftool_jax"], time.process_time() - c)
+        if reference is not None:
+            t, c = time.perf_counter(), time.process_time()
+            ours(reference)
+            best["repeated prefill"] = min(best["repeated prefill"], time.perf_counter() - t)
+            cpu["repeated prefill"] = min(cpu["repeated prefill"], time.process_time() - c)
         for n in thread_counts:
             torch.set_num_threads(n)
             t, c = time.perf_counter(), time.process_time()
@@ -121,16 +137,18 @@ def main() -> None:
 
     rate = {k: tokens_per_run / v for k, v in best.items()}
     agree = float((ours_tokens == theirs_tokens).mean())
-    print(f"Qwen2 {args.layers} layers, hidden {args.hidden}, vocab {args.vocab}; batch {args.batch} x {args.new} new tokens, prompt {args.prompt}")
+    print(f"Qwen2 {args.layers} layers, hidden {args.hidden}, vocab {args.vocab}; batch {args.batch} x {args.samples} samples x {args.new} new tokens, prompt {args.prompt}")
     print(f"jax {jax.__version__} ({jax.devices()[0].platform}), torch {torch.__version__}, transformers {transformers.__version__}")
     print(f"inftool_jax compile (first call minus best run): {first_call - best['inftool_jax']:.2f} s")
     for name in best:
         extra = f", {best_threads} torch threads" if name == "transformers" else ""
         print(
-            f"{name:>13}: {rate[name]:10,.0f} tokens/s  (best of {args.repeats}: {best[name] * 1000:.1f} ms{extra}; "
+            f"{name:>16}: {rate[name]:10,.0f} tokens/s  (best of {args.repeats}: {best[name] * 1000:.1f} ms{extra}; "
             f"{cpu[name]:.2f} CPU-s per run)"
         )
     print(f"ratio inftool_jax / transformers: {rate['inftool_jax'] / rate['transformers']:.2f}x")
+    if reference is not None:
+        print(f"ratio shared prefill / repeated prefill: {rate['inftool_jax'] / rate['repeated prefill']:.2f}x")
     print(f"CPU-time ratio (less sensitive to other load): {cpu['transformers'] / cpu['inftool_jax']:.2f}x")
     print(f"greedy tokens identical: {agree:.1%}")
 

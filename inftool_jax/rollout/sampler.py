@@ -14,8 +14,14 @@ between chunks (see :mod:`inftool_jax.rollout.stop_criteria`). Compiled programs
 by (batch, prompt bucket, max_new_tokens) and the model's structure; sampling settings are
 run-time arrays, so changing them never recompiles.
 
+Shared prefill: each distinct prompt is prefilled once (``num_samples`` copies and identical
+prompts given more than once alike) and its cache rows, last-position logits and RoPE position
+are gathered into every row that continues it, so a GRPO group of G samples costs one prompt
+forward instead of G. ``Sampler(share_prefill=False)`` prefills every row (the reference path).
+
 Randomness: row ``r`` (after ``num_samples`` repetition) draws step ``t`` with
-``fold_in(fold_in(key, r), t)``: a fixed key gives the same output every time.
+``fold_in(fold_in(key, r), t)``: a fixed key gives the same output every time, with or without
+shared prefill.
 """
 
 from __future__ import annotations
@@ -160,19 +166,28 @@ def _constrain_cache(cache: KVCache, kv_sharding: NamedSharding | None) -> KVCac
     return cache.replace(keys=tuple(map(c, cache.keys)), values=tuple(map(c, cache.values)))
 
 
+def _gather_rows(cache: KVCache, source: jax.Array) -> KVCache:
+    """Row ``r`` of the result is row ``source[r]`` of ``cache`` (the slot index is shared)."""
+    take = partial(jnp.take, indices=source, axis=0)
+    return cache.replace(keys=tuple(map(take, cache.keys)), values=tuple(map(take, cache.values)), valid=take(cache.valid))
+
+
 @partial(jax.jit, static_argnames=("graphdef", "max_new", "kv_sharding"))
-def _prefill(graphdef, state, ids, key_mask, done, key, params: _Params, *, max_new: int, kv_sharding) -> _Carry:
-    """Prefill the left-padded prompts and sample the first token."""
+def _prefill(graphdef, state, ids, key_mask, source, done, key, params: _Params, *, max_new: int, kv_sharding) -> _Carry:
+    """Prefill the distinct left-padded prompts ``ids [U, W]``, give row ``r`` prompt ``source[r]``, sample the first token."""
     model = nnx.merge(graphdef, state)
-    b, width = ids.shape
-    cache = _constrain_cache(model.init_cache(b, width + max_new), kv_sharding)
+    u, width = ids.shape
+    b = source.shape[0]
+    cache = _constrain_cache(model.init_cache(u, width + max_new), kv_sharding)
     positions = jnp.maximum(jnp.cumsum(key_mask, axis=1) - 1, 0).astype(jnp.int32)
     logits, cache = model.forward_with_cache(ids, positions, cache, key_mask)
+    cache = _constrain_cache(_gather_rows(cache, source), kv_sharding)
+    logits, positions = logits[:, -1][source], positions[:, -1][source]
     row_keys = jax.vmap(jax.random.fold_in, in_axes=(None, 0))(key, jnp.arange(b, dtype=jnp.uint32))
     carry = _Carry(
         cache=cache,
         last=jnp.zeros((b,), jnp.int32),
-        pos=positions[:, -1],
+        pos=positions,
         tokens=jnp.full((b, max_new), params.pad_id, jnp.int32),
         policy_lp=jnp.zeros((b, max_new), jnp.float32),
         sample_lp=jnp.zeros((b, max_new), jnp.float32),
@@ -182,7 +197,7 @@ def _prefill(graphdef, state, ids, key_mask, done, key, params: _Params, *, max_
         step=jnp.zeros((), jnp.int32),
         row_keys=row_keys,
     )
-    return _sample_and_record(carry, logits[:, -1], params, cache)
+    return _sample_and_record(carry, logits, params, cache)
 
 
 @partial(jax.jit, static_argnames=("graphdef", "transpose_weights"), donate_argnames=("carry",))
@@ -210,14 +225,17 @@ def _mark_done(carry: _Carry, stopped: jax.Array) -> _Carry:
 class Sampler:
     """Generate completions from a :class:`~inftool_jax.model.decoder.CausalLM`.
 
-    ``Sampler(model, tokenizer=None, mesh=None)``; with a mesh the model should already be
+    ``Sampler(model, tokenizer=None, mesh=None, share_prefill=True)``; with a mesh the model should already be
     sharded on it (``model.sharding.shard_model``); batches are then padded to a multiple of
     the mesh's batch axes (``data`` x ``fsdp``) and split over them. The model is read at every
-    call, so weight updates made in place between calls are used.
+    call, so weight updates made in place between calls are used. ``share_prefill=False``
+    prefills every output row separately (same outputs, G times the prefill work; kept as the
+    reference the shared path is tested and benchmarked against).
     """
 
-    def __init__(self, model: Any, tokenizer: Any | None = None, mesh: Mesh | None = None):
+    def __init__(self, model: Any, tokenizer: Any | None = None, mesh: Mesh | None = None, share_prefill: bool = True):
         self.model = model
+        self.share_prefill = share_prefill
         self.tokenizer = tokenizer
         self.mesh = mesh
         self.vocab_size = int(model.config.vocab_size)
@@ -330,12 +348,16 @@ class Sampler:
         multiple = self._batch_multiple()
         b = -(-n // multiple) * multiple
         width = prompt_bucket(max(len(r) for r in rows), config.min_prompt_bucket)
-        ids = np.full((b, width), self.pad_token_id, np.int32)
-        key_mask = np.zeros((b, width), bool)
-        for i, r in enumerate(rows):
+        distinct, source = self._distinct_prompts(rows)
+        u = -(-len(distinct) // multiple) * multiple
+        ids = np.full((u, width), self.pad_token_id, np.int32)
+        key_mask = np.zeros((u, width), bool)
+        for i, r in enumerate(distinct):
             ids[i, width - len(r) :] = r
             key_mask[i, width - len(r) :] = True
-        key_mask[n:, -1] = True  # padding rows: one dummy token, finished from the start
+        key_mask[len(distinct) :, -1] = True  # padding prompts: one dummy token
+        # padding rows continue a padding prompt when there is one (else prompt 0); finished from the start
+        source = np.concatenate([source, np.full(b - n, len(distinct) % u, np.int32)])
         done = np.arange(b) >= n
 
         s = 1 << max(len(stop_ids) - 1, 0).bit_length()  # stop-id slots in powers of two: fewer shapes
@@ -353,7 +375,7 @@ class Sampler:
         graphdef, state = nnx.split(self.model)
         max_new = config.max_new_tokens
         carry = _prefill(
-            graphdef, state, self._put(ids), self._put(key_mask), self._put(done), key, params,
+            graphdef, state, self._put(ids), self._put(key_mask), self._put(source), self._put(done), key, params,
             max_new=max_new, kv_sharding=self._kv_sharding(),
         )
         cut: dict[int, tuple[int, str]] = {}
@@ -391,6 +413,20 @@ class Sampler:
             prompt_index=prompt_index,
             texts=texts,
         )
+
+    def _distinct_prompts(self, rows: list[np.ndarray]) -> tuple[list[np.ndarray], np.ndarray]:
+        """The prompts to prefill and, per row, which of them it continues (every row its own without sharing)."""
+        if not self.share_prefill:
+            return rows, np.arange(len(rows), dtype=np.int32)
+        first: dict[bytes, int] = {}
+        distinct: list[np.ndarray] = []
+        source = np.empty(len(rows), np.int32)
+        for i, r in enumerate(rows):
+            j = first.setdefault(r.tobytes(), len(distinct))
+            if j == len(distinct):
+                distinct.append(r)
+            source[i] = j
+        return distinct, source
 
     def _decode_in_chunks(self, graphdef, state, carry, params, matcher, config, n, cut, progress) -> _Carry:
         from tqdm import tqdm

@@ -199,6 +199,38 @@ def test_num_samples_repeats_each_prompt_in_order(sampler):
     assert (out.tokens[0] != out.tokens[1]).any() and (out.tokens[2] != out.tokens[3]).any()
 
 
+def _assert_same_outputs(a, b):
+    for field in ("tokens", "mask", "lengths"):
+        np.testing.assert_array_equal(getattr(a, field), getattr(b, field), err_msg=field)
+    assert a.finish_reasons == b.finish_reasons
+    # XLA:CPU may pick another dot kernel for a smaller prefill batch (the effect that makes a row's
+    # log-probs depend on its batch-mates): last-bit differences on this tiny model, none at the
+    # benchmark's sizes
+    for field in ("logprobs", "sampling_logprobs"):
+        np.testing.assert_allclose(getattr(a, field), getattr(b, field), atol=1e-5, rtol=0, err_msg=field)
+
+
+def test_shared_prefill_gives_exactly_the_outputs_of_prefilling_every_sample(sampler):
+    prompts = _prompts()[1:3]
+    config = SAMPLE.model_copy(update={"num_samples": 2})
+    shared = sampler.generate(prompts, config, jax.random.key(8))
+    repeated = Sampler(sampler.model, share_prefill=False).generate(prompts, config, jax.random.key(8))
+    _assert_same_outputs(shared, repeated)
+    assert (shared.tokens[0] != shared.tokens[1]).any()  # the samples of one prompt still differ
+    # the same rows given explicitly (num_samples=1) share their prefill too and keep their keys
+    flat = sampler.generate([p for p in prompts for _ in range(2)], config.model_copy(update={"num_samples": 1}), jax.random.key(8))
+    _assert_same_outputs(flat, repeated)
+
+
+def test_distinct_prompts_are_prefilled_once_and_every_row_points_at_its_prompt(sampler):
+    rows = [np.asarray(p, np.int32) for p in ([4, 5], [6], [4, 5], [4, 5, 6], [6])]
+    distinct, source = sampler._distinct_prompts(rows)
+    assert [d.tolist() for d in distinct] == [[4, 5], [6], [4, 5, 6]]
+    assert source.tolist() == [0, 1, 0, 2, 1]
+    distinct, source = Sampler(sampler.model, share_prefill=False)._distinct_prompts(rows)
+    assert len(distinct) == 5 and source.tolist() == [0, 1, 2, 3, 4]
+
+
 def test_sharded_model_on_fsdp4_tp2_gives_the_unsharded_greedy_tokens(hf_folder, greedy):
     mesh = make_mesh(MeshConfig(fsdp=4, tp=2))
     model = load_pretrained(hf_folder[0], mesh=mesh, progress=False)
@@ -208,6 +240,18 @@ def test_sharded_model_on_fsdp4_tp2_gives_the_unsharded_greedy_tokens(hf_folder,
     assert out.tokens.shape == (3, MAX_NEW)
     np.testing.assert_array_equal(out.tokens, greedy.tokens[:3])
     np.testing.assert_allclose(out.logprobs, greedy.logprobs[:3], atol=1e-5)
+
+
+@pytest.mark.slow  # sharded compiles
+def test_sharded_shared_prefill_gives_the_unsharded_samples(hf_folder, sampler):
+    mesh = make_mesh(MeshConfig(fsdp=4, tp=2))
+    model = load_pretrained(hf_folder[0], mesh=mesh, progress=False)
+    prompts = _prompts()[:2]  # 2 distinct prompts padded to 4 for prefill, 6 rows padded to 8 for decoding
+    config = SAMPLE.model_copy(update={"num_samples": 3})
+    out = Sampler(model, mesh=mesh).generate(prompts, config, jax.random.key(6))
+    ref = sampler.generate(prompts, config, jax.random.key(6))
+    np.testing.assert_array_equal(out.tokens, ref.tokens)
+    np.testing.assert_allclose(out.logprobs, ref.logprobs, atol=1e-5)
 
 
 def test_prompt_buckets_are_powers_of_two_at_least_the_minimum():
