@@ -39,10 +39,11 @@ API would, with no host access at all (no files, network or processes):
   and a status.
 
 Determinism contract (for reverse synthesis): every result is a pure function
-of ``(seed, episode_seed, the sequence of calls since reset)``. A planner can
+of ``(seed, episode_seed, the pre-existing ids, the sequence of calls since the
+state was opened)``. A planner can
 therefore execute a ground-truth plan once, read the real ids from the
 results, and write later calls (and the user's words) with them; replaying the
-same calls after the same ``reset`` gives the same results. Reads with the
+same calls in the same opened state gives the same results. Reads with the
 same arguments return the same result within an episode.
 """
 
