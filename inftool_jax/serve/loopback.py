@@ -23,7 +23,11 @@ class AppThread:
         self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         self.sock.bind((host, port))
         self.host, self.port = host, self.sock.getsockname()[1]
-        config = uvicorn.Config(app, log_level=log_level, lifespan="on", access_log=False, timeout_graceful_shutdown=2)
+        # log_config=None: uvicorn must not bind logging handlers to whatever sys.stderr is now (a test's
+        # capture, closed later); records then go through the root logger, resolved at emit time.
+        config = uvicorn.Config(
+            app, log_level=log_level, lifespan="on", access_log=False, timeout_graceful_shutdown=2, log_config=None
+        )
         self.server = uvicorn.Server(config)
         self.thread = threading.Thread(target=self.server.run, kwargs={"sockets": [self.sock]}, name="uvicorn", daemon=True)
 
