@@ -85,6 +85,10 @@ def _run(args: argparse.Namespace) -> int:
         if not Path(value).is_dir():
             raise InputError(value, "", f"{flag} folder not found")
     fn = resolve_stage(args.stage)
+    from inftool_jax.model.distributed import initialize_from_config
+
+    # Multi-host: every process runs this same command; joins the cluster before any device use.
+    initialize_from_config(config.distributed)
     kwargs: dict[str, Any] = {"progress": not args.quiet}
     if args.stage == "sft":
         kwargs["force"] = args.force
