@@ -417,25 +417,23 @@ class ToolSimulator:
         self.state.records[_key(record_id)] = Record(record_id, op.resource, fields)  # type: ignore[index]
         return ToolResult(True, content)
 
-    def _without_target(self, tool: _Tool, args: dict[str, Any]) -> ToolResult | None:
-        """A call whose optional id was left out (or null) names no record: no filter, not a 404.
+    def _target(self, tool: _Tool, args: dict[str, Any]) -> Record | ToolResult:
+        """The record a read/update/cancel/delete acts on, or the call's whole answer when it has none.
 
+        A call whose optional id was left out (or null) names no record: no filter, not a 404.
         A read then answers like a listing (``get_category_tree()`` is the whole tree)
         or, without a list in its response, like a stateless lookup; an update,
-        cancel or delete like a stateless command.
+        cancel or delete like a stateless command. An id that names no record is a 404.
         """
         if tool.op.id_param is not None and args.get(tool.op.id_param) is not None:
-            return None
+            return self._lookup(tool, args)
         args.pop(tool.op.id_param, None)  # type: ignore[arg-type]
         if tool.op.kind == "read" and tool.lists:
             return self._do_list(tool, args)
         return self._do_action(tool, args)
 
     def _do_read(self, tool: _Tool, args: dict[str, Any]) -> ToolResult:
-        missing = self._without_target(tool, args)
-        if missing is not None:
-            return missing
-        found = self._lookup(tool, args)
+        found = self._target(tool, args)
         if isinstance(found, ToolResult):
             return found
         if tool.response_validator is None:
@@ -448,10 +446,7 @@ class ToolSimulator:
         return ToolResult(True, content)
 
     def _do_update(self, tool: _Tool, args: dict[str, Any]) -> ToolResult:
-        missing = self._without_target(tool, args)
-        if missing is not None:
-            return missing
-        found = self._lookup(tool, args)
+        found = self._target(tool, args)
         if isinstance(found, ToolResult):
             return found
         found.fields.update({k: v for k, v in args.items() if k != tool.op.id_param})
@@ -462,10 +457,7 @@ class ToolSimulator:
         return ToolResult(True, self._respond(tool, found.fields, found.id))
 
     def _do_cancel(self, tool: _Tool, args: dict[str, Any]) -> ToolResult:
-        missing = self._without_target(tool, args)
-        if missing is not None:
-            return missing
-        found = self._lookup(tool, args)
+        found = self._target(tool, args)
         if isinstance(found, ToolResult):
             return found
         status = tool.op.end_status or "cancelled"
@@ -479,10 +471,7 @@ class ToolSimulator:
         return ToolResult(True, self._respond(tool, found.fields, found.id))
 
     def _do_delete(self, tool: _Tool, args: dict[str, Any]) -> ToolResult:
-        missing = self._without_target(tool, args)
-        if missing is not None:
-            return missing
-        found = self._lookup(tool, args)
+        found = self._target(tool, args)
         if isinstance(found, ToolResult):
             return found
         key = _key(found.id)
