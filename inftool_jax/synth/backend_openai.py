@@ -36,18 +36,15 @@ _CLIENT_ATTR = "_openai_chat_client"
 
 def openai_config(ctx: backends.BackendContext) -> OpenAIBackendConfig:
     """The run's ``synth.openai`` section (defaults when the synth config has none)."""
-    section = getattr(ctx.config, "openai", None)
-    if section is None:
-        return OpenAIBackendConfig()
-    return section if isinstance(section, OpenAIBackendConfig) else OpenAIBackendConfig.model_validate(section)
+    return backends.config_section(ctx, "openai", OpenAIBackendConfig)
 
 
 def shared_client(ctx: backends.BackendContext) -> BlockingChatClient:
     """The one client of this run (made on first use; kept on the context so every role shares it)."""
-    client = getattr(ctx, _CLIENT_ATTR, None)
-    if client is None:
+
+    def make() -> BlockingChatClient:
         cfg = openai_config(ctx)
-        client = BlockingChatClient(
+        return BlockingChatClient(
             cfg.base_url,
             cfg.model,
             api_key=os.environ.get(cfg.api_key_env) or None,
@@ -58,8 +55,8 @@ def shared_client(ctx: backends.BackendContext) -> BlockingChatClient:
             backoff_max_s=cfg.backoff_max_s,
             seed=ctx.seed,
         )
-        setattr(ctx, _CLIENT_ATTR, client)
-    return client
+
+    return backends.shared_per_run(ctx, _CLIENT_ATTR, make)
 
 
 def _text(content: Any) -> str:

@@ -24,16 +24,13 @@ _MODEL_ATTR = "_policy_sampler"
 
 def policy_config(ctx: backends.BackendContext) -> PolicyBackendConfig:
     """The run's ``synth.policy`` section (defaults when the synth config has none)."""
-    section = getattr(ctx.config, "policy", None)
-    if section is None:
-        return PolicyBackendConfig()
-    return section if isinstance(section, PolicyBackendConfig) else PolicyBackendConfig.model_validate(section)
+    return backends.config_section(ctx, "policy", PolicyBackendConfig)
 
 
 def shared_sampler(ctx: backends.BackendContext) -> Any:
     """The run's Sampler over the policy model (loaded once, kept on the context for every role)."""
-    sampler = getattr(ctx, _MODEL_ATTR, None)
-    if sampler is None:
+
+    def make() -> Any:
         cfg = policy_config(ctx)
         if not cfg.model_path:
             raise InputError(ctx.source, "synth.policy.model_path", "the policy backend needs a model folder")
@@ -42,9 +39,9 @@ def shared_sampler(ctx: backends.BackendContext) -> Any:
         from inftool_jax.rollout.sampler import Sampler
 
         tokenizer = load_tokenizer(cfg.model_path)
-        sampler = Sampler(load_pretrained(cfg.model_path, dtype=cfg.dtype, progress=False), tokenizer)
-        setattr(ctx, _MODEL_ATTR, sampler)
-    return sampler
+        return Sampler(load_pretrained(cfg.model_path, dtype=cfg.dtype, progress=False), tokenizer)
+
+    return backends.shared_per_run(ctx, _MODEL_ATTR, make)
 
 
 class _PolicyRole:

@@ -19,12 +19,13 @@ from __future__ import annotations
 
 import importlib
 from dataclasses import dataclass
-from typing import Any, Callable, Protocol
+from typing import Any, Callable, Protocol, TypeVar
 
 from inftool_jax.errors import InputError
 from inftool_jax.tools.spec import ToolSpec
 
 ROLES = ("user", "assistant", "tools", "judge")
+_T = TypeVar("_T")
 
 
 @dataclass
@@ -35,6 +36,23 @@ class BackendContext:
     config: Any  # SynthConfig
     seed: int
     source: str = "<config>"
+
+
+def config_section(ctx: BackendContext, name: str, cls: type[_T]) -> _T:
+    """The synth config's ``name`` section as a ``cls`` (``cls()`` defaults when the config has none)."""
+    section = getattr(ctx.config, name, None)
+    if section is None:
+        return cls()
+    return section if isinstance(section, cls) else cls.model_validate(section)  # type: ignore[attr-defined]
+
+
+def shared_per_run(ctx: BackendContext, attr: str, make: Callable[[], _T]) -> _T:
+    """The one ``make()`` of this run: made on first use and kept on the context (as ``attr``) so every role shares it."""
+    value = getattr(ctx, attr, None)
+    if value is None:
+        value = make()
+        setattr(ctx, attr, value)
+    return value
 
 
 class UserBackend(Protocol):
