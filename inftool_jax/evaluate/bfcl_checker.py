@@ -71,9 +71,10 @@ __all__ = [
     "check_result",
     "standardize_string",
     "category_kind",
+    "TYPE_MAP",
 ]
 
-_TYPE_MAP: dict[str, type] = {
+TYPE_MAP: dict[str, type] = {
     "string": str,
     "integer": int,
     "float": float,
@@ -87,6 +88,7 @@ _TYPE_MAP: dict[str, type] = {
     "number": float,
     "null": type(None),
 }
+"""Type name -> the Python type a value of it must be: BFCL's names (``tuple`` compared as a list, ``any`` as a string) and JSON Schema's."""
 _NESTED = ("array", "tuple")
 
 # str.translate is several times faster than BFCL's re.sub and deletes the same characters.
@@ -211,12 +213,12 @@ def _first_type(options: Iterable) -> type | None:
 def _resolve_type(schema: dict) -> tuple[str | None, type | None]:
     t = schema.get("type") if type(schema) is dict else None
     if type(t) is str:
-        py = _TYPE_MAP.get(t)
+        py = TYPE_MAP.get(t)
         return (t, py) if py is not None else (None, None)
     if isinstance(t, list):
         t = next((x for x in t if x != "null"), None)
-    if isinstance(t, str) and t in _TYPE_MAP:
-        return t, _TYPE_MAP[t]
+    if isinstance(t, str) and t in TYPE_MAP:
+        return t, TYPE_MAP[t]
     return None, None
 
 

@@ -30,24 +30,15 @@ from typing import Any
 
 from inftool_jax.calls.call import ParseResult
 from inftool_jax.errors import InputError
+from inftool_jax.evaluate.bfcl_checker import TYPE_MAP
 
 DECISIONS = ("call", "no_call", "clarify")
 
-PY_TYPES: dict[str, type] = {
-    "string": str,
-    "integer": int,
-    "float": float,
-    "boolean": bool,
-    "array": list,
-    "tuple": list,
-    "dict": dict,
-    "any": str,
-    "null": type(None),
-}
-"""BFCL's Python type mapping (``tuple`` values are compared as lists, ``any`` as strings), as the checker reads it."""
-
 TYPE_ALIASES = {"number": "float", "object": "dict"}
 """JSON Schema type names and the BFCL names they are checked as."""
+
+PY_TYPES: dict[str, type] = {name: py for name, py in TYPE_MAP.items() if name not in TYPE_ALIASES}
+"""BFCL's Python type mapping (``tuple`` values are compared as lists, ``any`` as strings), as the checker reads it."""
 
 
 @dataclass(frozen=True)
