@@ -25,26 +25,13 @@ from inftool_jax.rollout.episode_rollout import (
     single_turn_tasks,
 )
 from inftool_jax.rollout.tool_env import ToolEnvironment
-from inftool_jax.synth.config import SynthConfig
-from inftool_jax.synth.dataset import read_episodes
-from inftool_jax.synth.pipeline import Synthesis
-from inftool_jax.tools.catalog import load_catalog
 
 SPECS = Path(__file__).resolve().parents[2] / "configs" / "specs"
 
 
 @pytest.fixture(scope="module")
-def catalog():
-    return load_catalog([SPECS]).tools
-
-
-@pytest.fixture(scope="module")
-def episodes(catalog, tmp_path_factory):
-    out = tmp_path_factory.mktemp("synth")
-    run = Synthesis(catalog, SynthConfig(), 5, out)
-    run.open(False)
-    run.run(60)
-    return list(read_episodes(out))
+def episodes(catalog, synthesize, tmp_path_factory):
+    return synthesize(catalog, tmp_path_factory.mktemp("synth"), 60, 5)[1]
 
 
 @pytest.fixture(scope="module")

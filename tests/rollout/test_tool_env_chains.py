@@ -4,49 +4,16 @@ from __future__ import annotations
 
 import json
 from collections import Counter
-from pathlib import Path
 
 import pytest
 
 from inftool_jax.rl.reward_target import canonical_result
 from inftool_jax.rollout.tool_env import ToolEnvironment, assistant_calls, episode_calls, episode_seed
-from inftool_jax.synth.config import CATEGORIES, SynthConfig
-from inftool_jax.synth.dataset import read_episodes
-from inftool_jax.synth.pipeline import Synthesis
+from inftool_jax.synth.config import CATEGORIES
 from inftool_jax.synth.planner import Planner
 from inftool_jax.synth.tool_backend import pre_existing_ids
-from inftool_jax.tools.catalog import load_catalog
 
-SPECS = Path(__file__).resolve().parents[2] / "configs" / "specs"
 CHAINED = {c: 0 for c in CATEGORIES} | {"multi_step": 1, "multi_turn": 1}
-
-
-@pytest.fixture(scope="module")
-def catalog():
-    return load_catalog([SPECS]).tools
-
-
-def _synthesize(catalog, out, n, seed, categories=None):
-    config = SynthConfig() if categories is None else SynthConfig.model_validate({"categories": categories})
-    run = Synthesis(catalog, config, seed, out)
-    run.open(False)
-    run.run(n)
-    return config, list(read_episodes(out))
-
-
-def _replays(env, episode) -> int:
-    """Assert every call message of ``episode`` gets exactly its recorded tool messages; the number checked."""
-    messages = episode["messages"]
-    answers = {m["tool_call_id"]: m["content"] for m in messages if m["role"] == "tool"}
-    checked = 0
-    for k, message in enumerate(messages):
-        if message["role"] != "assistant" or not message.get("tool_calls"):
-            continue
-        got = env.execute(env.world(episode, k), assistant_calls(message)).canonical_results()
-        want = tuple(canonical_result(answers[tc["id"]]) for tc in message["tool_calls"])
-        assert got == want, (episode["id"], k)
-        checked += 1
-    return checked
 
 
 def _chain_families(planner, episode) -> set[str]:
@@ -66,15 +33,15 @@ def _chain_families(planner, episode) -> set[str]:
     return families
 
 
-def test_every_chain_kind_and_multi_turn_episode_replays_exactly(catalog, tmp_path):
-    config, episodes = _synthesize(catalog, tmp_path, 160, 5, CHAINED)
+def test_every_chain_kind_and_multi_turn_episode_replays_exactly(catalog, synthesize, replays, tmp_path):
+    config, episodes = synthesize(catalog, tmp_path, 160, 5, CHAINED)
     planner = Planner(catalog, config, 5)
     env = ToolEnvironment(catalog)
     families: Counter[str] = Counter()
     categories: Counter[str] = Counter()
     stated = 0
     for episode in episodes:
-        assert _replays(env, episode) >= 1
+        assert replays(env, episode) >= 1
         categories[episode["meta"]["category"]] += 1
         for family in _chain_families(planner, episode):
             families[f"{episode['meta']['category']}/{family}"] += 1
@@ -87,8 +54,8 @@ def test_every_chain_kind_and_multi_turn_episode_replays_exactly(catalog, tmp_pa
     assert stated > 0  # episodes with records the user named (the world's pre-existing part) are among them
 
 
-def test_a_policy_repeating_the_whole_chain_from_its_first_call_reaches_the_recorded_results(catalog, tmp_path):
-    _, episodes = _synthesize(catalog, tmp_path, 60, 6, CHAINED)
+def test_a_policy_repeating_the_whole_chain_from_its_first_call_reaches_the_recorded_results(catalog, synthesize, tmp_path):
+    _, episodes = synthesize(catalog, tmp_path, 60, 6, CHAINED)
     env = ToolEnvironment(catalog)
     chained = [e for e in episodes if e["meta"]["category"] == "multi_step"]
     assert chained
@@ -103,8 +70,8 @@ def test_a_policy_repeating_the_whole_chain_from_its_first_call_reaches_the_reco
 
 
 @pytest.mark.slow
-def test_thousands_of_fresh_episodes_of_every_category_replay_exactly(catalog, tmp_path):
-    _, episodes = _synthesize(catalog, tmp_path, 2000, 11)
+def test_thousands_of_fresh_episodes_of_every_category_replay_exactly(catalog, synthesize, replays, tmp_path):
+    _, episodes = synthesize(catalog, tmp_path, 2000, 11)
     env = ToolEnvironment(catalog)
     assert {e["meta"]["category"] for e in episodes} == set(CATEGORIES)
-    assert sum(_replays(env, e) for e in episodes) > 1500
+    assert sum(replays(env, e) for e in episodes) > 1500
