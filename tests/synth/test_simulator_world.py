@@ -3,27 +3,18 @@
 from __future__ import annotations
 
 import datetime as dt
-from pathlib import Path
 
 import pytest
 
 from inftool_jax.calls.call import Call
 from inftool_jax.synth.simulator import ToolSimulator
 from inftool_jax.synth.tool_backend import SimulatedTools, named_record_ids, open_world, pre_existing_ids
-from inftool_jax.tools.catalog import load_catalog
 from inftool_jax.tools.spec import ToolSpec
 
-SPECS_DIR = Path(__file__).resolve().parents[2] / "configs" / "specs"
-
 
 @pytest.fixture(scope="module")
-def catalog():
-    return load_catalog([SPECS_DIR]).tools
-
-
-@pytest.fixture(scope="module")
-def sim(catalog):
-    return ToolSimulator(catalog, seed=0)
+def sim(catalog_tools):
+    return ToolSimulator(catalog_tools, seed=0)
 
 
 def _day(text: str) -> dt.date:
@@ -138,14 +129,14 @@ def test_pre_existing_ids_keep_the_stated_ids_and_drop_the_ones_taken_from_resul
     assert pre_existing_ids(sim, 9, calls) == ["EVE-31901"]
 
 
-def test_prepare_opens_the_same_world_the_rollout_side_rebuilds(catalog):
-    tools = {t.name: t for t in catalog}
+def test_prepare_opens_the_same_world_the_rollout_side_rebuilds(catalog_tools):
+    tools = {t.name: t for t in catalog_tools}
     stated = [Call("cancel_order", {"order_id": "ORD-12345", "reason": "changed_mind"}), Call("get_order", {"order_id": "ORD-12345"})]
     backend = SimulatedTools(tools, seed=4)
     backend.reset(77)
     backend.prepare(stated)
     synth = [backend.call(c.name, c.arguments).to_text() for c in stated]
-    sim = ToolSimulator(catalog, seed=4)
+    sim = ToolSimulator(catalog_tools, seed=4)
     state = open_world(sim, 77, pre_existing_ids(sim, 77, stated))
     assert [sim.call(c.name, c.arguments, state=state).to_text() for c in stated] == synth
     assert '"status":"cancelled"' in synth[0] and '"status":"cancelled"' in synth[1]  # the cancel is visible to the read
