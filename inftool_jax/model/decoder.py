@@ -68,7 +68,7 @@ class Embedding(nnx.Module):
 def attend(q: jax.Array, k: jax.Array, v: jax.Array, mask: jax.Array, dtype) -> jax.Array:
     """Grouped-query attention.
 
-    ``q [B, T, H, D]``, ``k``/``v [B, Hkv, S, D]`` (the KV cache's layout), ``mask [B, T, S]``
+    ``q [B, T, H, D]``, ``k [B, Hkv, D, S]``, ``v [B, Hkv, S, D]`` (the KV cache's layouts), ``mask [B, T, S]``
     (True = may attend); returns ``[B, T, H, D]``. Scores and softmax in float32.
 
     The query heads sharing a KV head are folded into the query axis, so each (row, KV head)
@@ -79,7 +79,7 @@ def attend(q: jax.Array, k: jax.Array, v: jax.Array, mask: jax.Array, dtype) -> 
     hkv = k.shape[1]
     g = h // hkv
     q = q.reshape(b, t, hkv, g, d).transpose(0, 2, 3, 1, 4).reshape(b, hkv, g * t, d)
-    scores = jnp.einsum("bkqd,bksd->bkqs", q, k, preferred_element_type=jnp.float32) * (d**-0.5)
+    scores = jnp.einsum("bkqd,bkds->bkqs", q, k, preferred_element_type=jnp.float32) * (d**-0.5)
     scores = scores.reshape(b, hkv, g, t, -1)
     scores = jnp.where(mask[:, None, None, :, :], scores, _MASKED).reshape(b, hkv, g * t, -1)
     probs = jax.nn.softmax(scores, axis=-1).astype(dtype)
@@ -108,7 +108,7 @@ class Attention(nnx.Module):
         Without ``cached_kv`` the keys are the new tokens themselves. With
         ``cached_kv = (k_cache, v_cache)`` the new keys/values are written at slot
         ``index`` and the queries attend over the whole cache. Returns
-        ``(out [B, T, hidden], (keys, values))`` where keys/values ``[B, Hkv, S, D]`` are what was attended over.
+        ``(out [B, T, hidden], (keys [B, Hkv, D, S], values [B, Hkv, S, D]))``, what was attended over.
         """
         b, t, _ = x.shape
         q = self.q_proj(x).reshape(b, t, self.num_heads, self.head_dim)
@@ -117,10 +117,10 @@ class Attention(nnx.Module):
         if self.q_norm is not None:
             q, k = self.q_norm(q), self.k_norm(k)
         q, k = apply_rotary(q, cos, sin), apply_rotary(k, cos, sin)
-        k, v = k.transpose(0, 2, 1, 3), v.transpose(0, 2, 1, 3)  # [B, Hkv, T, D], the cache layout
+        k, v = k.transpose(0, 2, 3, 1), v.transpose(0, 2, 1, 3)  # [B, Hkv, D, T] and [B, Hkv, T, D], the cache layouts
         if cached_kv is not None:
             k_cache, v_cache = cached_kv
-            k = jax.lax.dynamic_update_slice(k_cache, k.astype(k_cache.dtype), (0, 0, index, 0))
+            k = jax.lax.dynamic_update_slice(k_cache, k.astype(k_cache.dtype), (0, 0, 0, index))
             v = jax.lax.dynamic_update_slice(v_cache, v.astype(v_cache.dtype), (0, 0, index, 0))
         out = attend(q, k, v, mask, self.dtype).reshape(b, t, self.num_heads * self.head_dim)
         return self.o_proj(out), (k, v)
@@ -255,3 +255,116 @@ class CausalLM(nnx.Module):
             values.append(v)
         new_cache = KVCache(keys=tuple(keys), values=tuple(values), valid=valid, index=index + t)
         return self._logits(x), new_cache
+
+    # ---- one-token decode step on fused weights ------------------------------------------
+
+    def decode_weights(self) -> dict[str, Any]:
+        """The weights :meth:`decode_step` reads, rearranged once per generate call (jittable).
+
+        Every matrix is ``[in, out]`` in the compute dtype, and projections that read the same
+        input are concatenated (q/k/v into one matrix, gate/up into another): at a handful of
+        rows per step XLA:CPU runs a product with a transposed ``[out, in]`` operand 1.5-1.8x
+        slower, and each separate dot costs a fixed dispatch. Costs one copy of the weights,
+        so samplers use it on the CPU only.
+        """
+        dt = self.dtype
+
+        def t(p: Projection) -> jax.Array:
+            return p.weight[...].astype(dt).T
+
+        def bias(*ps: Projection) -> jax.Array | None:
+            if ps[0].bias is None:
+                return None
+            return jnp.concatenate([p.bias[...].astype(dt) for p in ps])
+
+        def norm(n: RMSNorm | None) -> jax.Array | None:
+            return None if n is None else n.weight[...].astype(dt)
+
+        layers = []
+        for layer in self.layers:
+            a, m = layer.self_attn, layer.mlp
+            layers.append(
+                dict(
+                    ln1=norm(layer.input_layernorm),
+                    qkv=jnp.concatenate([t(a.q_proj), t(a.k_proj), t(a.v_proj)], axis=1),
+                    qkv_b=bias(a.q_proj, a.k_proj, a.v_proj),
+                    q_norm=norm(a.q_norm),
+                    k_norm=norm(a.k_norm),
+                    o=t(a.o_proj),
+                    o_b=bias(a.o_proj),
+                    ln2=norm(layer.post_attention_layernorm),
+                    gate_up=jnp.concatenate([t(m.gate_proj), t(m.up_proj)], axis=1),
+                    gate_up_b=bias(m.gate_proj, m.up_proj),
+                    down=t(m.down_proj),
+                    down_b=bias(m.down_proj),
+                )
+            )
+        head = self.embed_tokens.weight[...] if self.lm_head is None else self.lm_head.weight[...]
+        weights = dict(
+            embed=self.embed_tokens.weight[...],
+            layers=layers,
+            norm=norm(self.norm),
+            head=head.astype(dt).T,
+        )
+        # keeps XLA from folding the rearrangement back into the consumers (e.g. inside a decode loop)
+        return jax.lax.optimization_barrier(weights)
+
+    def decode_step(self, weights: dict[str, Any], ids: jax.Array, positions: jax.Array, cache: KVCache) -> tuple[jax.Array, KVCache]:
+        """One new token per row: ``ids [B]`` at RoPE ``positions [B]`` against ``cache``.
+
+        Returns ``(logits [B, vocab] float32, new cache)``; the same computation as
+        :meth:`forward_with_cache` with ``T = 1`` (equal up to float rounding), on
+        ``weights = self.decode_weights()``, with only the arithmetic a single token needs.
+        """
+        cfg = self.config
+        dt = self.dtype
+        b = ids.shape[0]
+        h, hkv, d = cfg.num_heads, cfg.num_kv_heads, cfg.head_dim
+        g = h // hkv
+        qs, kvs, inter = cfg.q_size, cfg.kv_size, cfg.intermediate_size
+        eps = cfg.rms_norm_eps
+        index = cache.index
+        valid = jax.lax.dynamic_update_slice(cache.valid, jnp.ones((b, 1), bool), (0, index))
+        mask = valid & (jnp.arange(cache.max_length, dtype=jnp.int32) <= index)[None, :]  # [B, S]
+        cos, sin = rotary_angles(positions[:, None], jnp.asarray(self._inv_freq, jnp.float32))
+        cos, sin = cos[:, 0], sin[:, 0]  # [B, D]
+
+        def rms(x, w):
+            xf = x.astype(jnp.float32)
+            xf = xf * jax.lax.rsqrt(jnp.mean(xf * xf, axis=-1, keepdims=True) + eps)
+            return w * xf.astype(dt)
+
+        def rope(x, c, s):
+            xf = x.astype(jnp.float32)
+            rotated = jnp.concatenate([-xf[..., d // 2 :], xf[..., : d // 2]], axis=-1)
+            return (xf * c + rotated * s).astype(x.dtype)
+
+        def dense(x, w, bias):
+            y = jnp.dot(x, w)
+            return y if bias is None else y + bias
+
+        x = jnp.take(weights["embed"], ids, axis=0).astype(dt)  # [B, hidden]
+        keys, values = [], []
+        for i, lw in enumerate(weights["layers"]):
+            qkv = dense(rms(x, lw["ln1"]), lw["qkv"], lw["qkv_b"])
+            q = qkv[:, :qs].reshape(b, hkv, g, d)
+            k = qkv[:, qs : qs + kvs].reshape(b, hkv, d)
+            v = qkv[:, qs + kvs :].reshape(b, hkv, d)
+            if lw["q_norm"] is not None:
+                q, k = rms(q, lw["q_norm"]), rms(k, lw["k_norm"])
+            q = rope(q, cos[:, None, None, :], sin[:, None, None, :])
+            k = rope(k, cos[:, None, :], sin[:, None, :])
+            k_cache = jax.lax.dynamic_update_slice(cache.keys[i], k[:, :, :, None].astype(cache.keys[i].dtype), (0, 0, 0, index))
+            v_cache = jax.lax.dynamic_update_slice(cache.values[i], v[:, :, None, :].astype(cache.values[i].dtype), (0, 0, index, 0))
+            keys.append(k_cache)
+            values.append(v_cache)
+            scores = jnp.einsum("bkgd,bkds->bkgs", q, k_cache, preferred_element_type=jnp.float32) * (d**-0.5)
+            scores = jnp.where(mask[:, None, None, :], scores, _MASKED)
+            probs = jax.nn.softmax(scores, axis=-1).astype(dt)
+            attn = jnp.einsum("bkgs,bksd->bkgd", probs, v_cache.astype(dt)).reshape(b, qs)
+            x = x + dense(attn, lw["o"], lw["o_b"])
+            gu = dense(rms(x, lw["ln2"]), lw["gate_up"], lw["gate_up_b"])
+            x = x + dense(jax.nn.silu(gu[:, :inter]) * gu[:, inter:], lw["down"], lw["down_b"])
+        logits = jnp.dot(rms(x, weights["norm"]), weights["head"], preferred_element_type=jnp.float32)
+        new_cache = KVCache(keys=tuple(keys), values=tuple(values), valid=valid, index=index + 1)
+        return logits, new_cache
