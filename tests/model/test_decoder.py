@@ -115,3 +115,26 @@ def test_gradients_flow_to_every_parameter(qwen2_config):
     norms = [float(jnp.abs(g).sum()) for g in jax.tree.leaves(grads)]
     assert len(norms) == len(jax.tree.leaves(nnx.state(model, nnx.Param)))
     assert all(n > 0 for n in norms)
+
+
+def test_fused_decode_step_equals_forward_with_cache_for_every_family(family_config):
+    """The sampler's CPU decode path (decode_weights + decode_step) is the cached forward with T=1."""
+    model = create_model(family_config, seed=0)
+    rng = np.random.default_rng(1)
+    width, steps = 5, 4
+    prompt = rng.integers(3, family_config["vocab_size"], (2, width)).astype(np.int32)
+    key_mask = np.ones((2, width), bool)
+    key_mask[1, :2] = False  # row 1 is left-padded
+    positions = np.maximum(np.cumsum(key_mask, axis=1) - 1, 0).astype(np.int32)
+    prefill = nnx.jit(lambda m, ids, pos, cache, km: m.forward_with_cache(ids, pos, cache, km))
+    fused = nnx.jit(lambda m, ids, pos, cache: m.decode_step(m.decode_weights(), ids, pos, cache))
+    _, cache = prefill(model, jnp.asarray(prompt), jnp.asarray(positions), model.init_cache(2, width + steps), jnp.asarray(key_mask))
+    cache_ref = cache
+    pos = positions[:, -1] + 1
+    for t in range(steps):
+        ids = rng.integers(3, family_config["vocab_size"], 2).astype(np.int32)
+        want, cache_ref = prefill(model, jnp.asarray(ids[:, None]), jnp.asarray(pos[:, None]), cache_ref, jnp.ones((2, 1), bool))
+        got, cache = fused(model, jnp.asarray(ids), jnp.asarray(pos.astype(np.int32)), cache)
+        np.testing.assert_allclose(np.asarray(got), np.asarray(want[:, 0]), atol=2e-5, rtol=0)
+        pos = pos + 1
+    assert int(cache.index) == int(cache_ref.index) == width + steps
