@@ -16,3 +16,9 @@ settings.register_profile(
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
 )
 settings.load_profile("ci")
+
+
+def pytest_collection_modifyitems(config, items):
+    """Slow tests first (stable): with pytest-xdist's file-per-worker scheduling the long end-to-end files
+    start at once instead of trailing alone at the end of the run."""
+    items.sort(key=lambda item: 0 if item.get_closest_marker("slow") else 1)
