@@ -21,12 +21,14 @@ import pytest
 ROOT = Path(__file__).resolve().parents[1]
 
 # Shortened recipe: same config, fewer episodes and steps (the full recipe uses the config's steps and 2000 episodes).
+# Sized to keep CI within its budget while the recipe does not learn yet (about 5 minutes on 2 cores next to
+# the rest of the suite); raise these towards the full recipe when removing the xfail marker.
 ENV = {
-    "TRAIN_EPISODES": "800",
+    "TRAIN_EPISODES": "600",
     "HELDOUT_EPISODES": "40",
     "EVAL_MAX_NEW_TOKENS": "80",
-    "SFT_STEPS": "200",
-    "GRPO_STEPS": "16",
+    "SFT_STEPS": "120",
+    "GRPO_STEPS": "8",
 }
 
 

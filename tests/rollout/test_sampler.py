@@ -239,7 +239,9 @@ def test_sharded_model_on_fsdp4_tp2_gives_the_unsharded_greedy_tokens(hf_folder,
     out = Sampler(model, mesh=mesh).generate(prompts, GREEDY, jax.random.key(0))
     assert out.tokens.shape == (3, MAX_NEW)
     np.testing.assert_array_equal(out.tokens, greedy.tokens[:3])
-    np.testing.assert_allclose(out.logprobs, greedy.logprobs[:3], atol=1e-5)
+    # fp32 reductions split over devices round differently (seen: 1.2e-5 on a log-prob of -3.5): tokens must be
+    # identical, log-probs equal to float rounding.
+    np.testing.assert_allclose(out.logprobs, greedy.logprobs[:3], atol=5e-5)
 
 
 @pytest.mark.slow  # sharded compiles
@@ -251,7 +253,7 @@ def test_sharded_shared_prefill_gives_the_unsharded_samples(hf_folder, sampler):
     out = Sampler(model, mesh=mesh).generate(prompts, config, jax.random.key(6))
     ref = sampler.generate(prompts, config, jax.random.key(6))
     np.testing.assert_array_equal(out.tokens, ref.tokens)
-    np.testing.assert_allclose(out.logprobs, ref.logprobs, atol=1e-5)
+    np.testing.assert_allclose(out.logprobs, ref.logprobs, atol=5e-5)  # sharded fp32 rounding, as above
 
 
 def test_prompt_buckets_are_powers_of_two_at_least_the_minimum():
