@@ -24,7 +24,7 @@ def _register_bfcl(verbs: argparse._SubParsersAction) -> None:
             "checks each entry against BFCL's possible answers, prints a per-category table and the BFCL\n"
             'overall formula over the categories present, and writes {"category","id","valid","error_type"}\n'
             "lines to --out. Model text is never run: arithmetic such as a=2*3, which the official\n"
-            "decoder eval()s, is a decode failure here (the one deliberate difference).\n\n"
+            "decoder evaluates, is a decode failure here (the one deliberate difference).\n\n"
             "Example: inftool eval bfcl --results demo_results --out verdicts.jsonl --categories simple_python,parallel"
         ),
     )
