@@ -741,5 +741,3 @@ def named_range(tokens: tuple[str, ...], integer: bool) -> tuple[float, float, i
     return (0, 100, 0) if integer else (0.0, 1000.0, 2)
 
 
-# Old private name, still used by tests/synth/test_argument_values.py (not this module's file); drop once it uses named_range.
-_named_range = named_range

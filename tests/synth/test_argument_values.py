@@ -94,7 +94,7 @@ def test_numbers_use_the_simulators_realistic_ranges_within_the_schema():
     for _ in range(100):  # amounts are positive money, even where the schema allows 0
         assert 5 <= sample_value("amount", {"type": "number", "exclusiveMinimum": 0, "maximum": 100000}, rng).value <= 500
         assert sample_value("min_price", {"type": "number", "minimum": 0}, rng).value >= 5
-    assert value_gen._named_range(("stops",), True)[:2] == (0, 2)  # the rule reused, not a copy
+    assert value_gen.named_range(("stops",), True)[:2] == (0, 2)  # the rule reused, not a copy
 
 
 def test_related_values_are_ordered_like_the_simulator_orders_them():
