@@ -739,5 +739,3 @@ def named_range(tokens: tuple[str, ...], integer: bool) -> tuple[float, float, i
     if t & {"count", "quantity", "qty", "num", "number", "limit", "size", "seats", "items", "stock", "members", "attendees"}:
         return 1, 10, 0
     return (0, 100, 0) if integer else (0.0, 1000.0, 2)
-
-
