@@ -5,8 +5,8 @@ from __future__ import annotations
 import argparse
 
 DESCRIPTION = """\
-Train a byte-level BPE tokenizer on the tool catalog (the config's `specs`) plus built-in
-generic text, write a Qwen2.5-style chat template with tool support, create a randomly
+Train a byte-level BPE tokenizer on the tool catalog (the config's `specs`), a few hundred
+conversations synthesized from it (tiny_model.corpus_episodes) and built-in generic text, write a Qwen2.5-style chat template with tool support, create a randomly
 initialised tiny Qwen2 model and save everything as one Hugging Face folder. The folder then
 loads like any real checkpoint (model.path=DIR).
 
@@ -75,6 +75,7 @@ def _run(args: argparse.Namespace) -> int:
 
     config, section = load_settings(args.config, args.overrides)
     specs = [config.resolve(p) for p in config.specs]
-    out = init_tiny_model(args.out, specs, section, seed=config.seed, overwrite=args.force, progress=not args.quiet)
+    out = init_tiny_model(args.out, specs, section, seed=config.seed, overwrite=args.force,
+                          progress=not args.quiet, synth=config.synth)
     print(out)
     return 0

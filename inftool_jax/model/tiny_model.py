@@ -32,12 +32,13 @@ from inftool_jax.model.chat_template import (
 )
 from inftool_jax.model.tokenizer import save_tokenizer
 
-# Qwen2's pre-tokenizer split: single digits, letter runs, punctuation runs, newlines.
-# Single digits keep numbers compositional, which a tiny model needs to copy values.
-QWEN_SPLIT_PATTERN = (
-    r"(?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\r\n\p{L}\p{N}]?\p{L}+|\p{N}| ?[^\s\p{L}\p{N}]+[\r\n]*"
-    r"|\s*[\r\n]+|\s+(?!\S)|\s+"
-)
+# Pre-tokenizer split: letter runs, single digits, punctuation runs and whitespace runs, each its own piece.
+# Unlike Qwen2's split (which glues a leading space or quote onto a word), a word is cut into the same tokens
+# wherever it stands: "Paris" in the user's sentence, in a tool listing and inside a JSON call string are one
+# token sequence. A model trained from scratch can then copy a value by token identity instead of learning a
+# " Paris" -> "Paris" mapping for every word, which a tiny model never does for values it has not seen.
+# Single digits keep numbers compositional for the same reason.
+WORD_SPLIT_PATTERN = r"\p{L}+|\p{N}|[^\s\p{L}\p{N}]+|\s+"
 # Added as real special tokens (skipped by decode(skip_special_tokens=True)) ...
 CONTROL_TOKENS = [END_OF_TEXT, IM_START, IM_END]
 # ... while the tool markup stays visible in decoded text, as in Qwen2.5.
@@ -53,6 +54,11 @@ class TinyModelConfig(Section):
     """A pair must occur this often in the corpus to become a merge."""
     examples_per_tool: int = 4
     """Example conversations rendered per catalog tool for the BPE corpus."""
+    corpus_episodes: int = 400
+    """Episodes synthesized from the catalog (programmatic agents, the config's synth settings) and rendered into the BPE
+    corpus, so the user simulator's phrasing and the generated values (names, cities, ids) get tokens of their own:
+    shorter sequences, and a value is copied as one or two tokens instead of a run of letters. 0 = catalog and generic
+    text only."""
     pad_vocab_to_multiple_of: int = 64
     """Model embedding rows are padded up to a multiple of this (friendlier to sharding; 1 = no padding)."""
     hidden_size: int = 256
@@ -205,9 +211,52 @@ def catalog_tools(spec_paths: Sequence[str | Path]) -> list[dict[str, Any]]:
     return [spec.to_openai() for spec in load_catalog([str(p) for p in spec_paths]).tools]
 
 
+def synthesized_conversations(spec_paths: Sequence[str | Path], count: int, synth: Any = None, seed: int = 0,
+                              template: str = CHAT_TEMPLATE) -> list[str]:
+    """``count`` episodes synthesized from the catalog by the programmatic agents, rendered through ``template``.
+
+    ``synth`` is a :class:`~inftool_jax.synth.config.SynthConfig` (default settings when None); its
+    role backends are replaced by the programmatic ones, so no server is needed. Empty when there
+    are no spec paths or ``count`` is 0.
+    """
+    if not spec_paths or count <= 0:
+        return []
+    import tempfile
+
+    from inftool_jax.synth.config import SynthConfig
+    from inftool_jax.synth.pipeline import Synthesis
+    from inftool_jax.tools import load_catalog
+
+    config = (synth or SynthConfig()).model_copy(update={"backends": SynthConfig().backends})
+    tools = load_catalog([str(p) for p in spec_paths]).tools
+    texts: list[str] = []
+    with tempfile.TemporaryDirectory() as scratch:
+        while True:  # a small catalog may lack what a category needs (chains, ...): leave such categories out here
+            try:
+                run = Synthesis(tools, config, seed, scratch)
+                break
+            except InputError as err:
+                category = err.pointer.removeprefix("synth.categories.")
+                weights = config.categories.model_dump()
+                if category == err.pointer or not weights.get(category) or sum(weights.values()) == weights[category]:
+                    raise
+                config = config.model_copy(update={"categories": config.categories.model_copy(update={category: 0.0})})
+        try:
+            index = 0
+            while len(texts) < count and index < 3 * count:
+                episode, _ = run.produce(index)
+                index += 1
+                if episode is not None:
+                    texts.append(render_chat(episode["messages"], tools=episode["tools"], template=template))
+        finally:
+            run.close()
+    return texts
+
+
 def corpus_texts(spec_paths: Sequence[str | Path], examples_per_tool: int = 4, seed: int = 0,
-                 template: str = CHAT_TEMPLATE) -> list[str]:
-    """The BPE training corpus: catalog tools rendered through the chat ``template`` plus generic text.
+                 template: str = CHAT_TEMPLATE, episodes: int = 0, synth: Any = None) -> list[str]:
+    """The BPE training corpus: catalog tools rendered through the chat ``template``, ``episodes``
+    synthesized conversations (:func:`synthesized_conversations`) and generic text.
 
     Bad or missing spec paths raise :class:`InputError` (from the catalog loader).
     """
@@ -219,6 +268,7 @@ def corpus_texts(spec_paths: Sequence[str | Path], examples_per_tool: int = 4, s
         texts.append(f"{fn['name']}: {fn.get('description', '')}")
         texts.append(json.dumps(tool, ensure_ascii=False))
     texts.extend(_tool_conversations(tools, examples_per_tool, rng, template))
+    texts.extend(synthesized_conversations(spec_paths, episodes, synth, seed, template))
     # Generic conversations too, so the template's own text is always well covered.
     generic = generic_text(seed)
     for i in range(0, len(generic) - 1, 2):
@@ -266,7 +316,7 @@ def train_tokenizer(texts: Sequence[str], vocab_size: int = 3072, min_frequency:
     tok.normalizer = normalizers.NFC()
     tok.pre_tokenizer = pre_tokenizers.Sequence(
         [
-            pre_tokenizers.Split(Regex(QWEN_SPLIT_PATTERN), behavior="isolated", invert=False),
+            pre_tokenizers.Split(Regex(WORD_SPLIT_PATTERN), behavior="isolated", invert=False),
             pre_tokenizers.ByteLevel(add_prefix_space=False, use_regex=False),
         ]
     )
@@ -340,12 +390,14 @@ def init_tiny_model(
     seed: int = 0,
     overwrite: bool = False,
     progress: bool = True,
+    synth: Any = None,
 ) -> Path:
     """Train the tokenizer, create the random tiny Qwen2 and save both as one HF folder.
 
     The folder is written next to ``out_dir`` and moved into place at the end,
     so an interrupted run never leaves a half-written model behind.
-    Deterministic for the same specs, config and seed.
+    Deterministic for the same specs, config and seed. ``synth`` (a SynthConfig, default settings
+    when None) shapes the ``cfg.corpus_episodes`` conversations synthesized for the BPE corpus.
     """
     from tqdm.auto import tqdm
 
@@ -358,7 +410,7 @@ def init_tiny_model(
 
     steps.set_postfix_str("rendering corpus")
     template = TOOL_RENDERINGS[cfg.tool_rendering]
-    texts = corpus_texts(spec_paths, cfg.examples_per_tool, seed, template)
+    texts = corpus_texts(spec_paths, cfg.examples_per_tool, seed, template, cfg.corpus_episodes, synth)
     steps.update()
 
     steps.set_postfix_str(f"training BPE on {sum(map(len, texts)):,} chars")

@@ -103,7 +103,27 @@ def test_bpe_training_is_deterministic_and_reaches_the_target_size(specs, tmp_pa
 def test_bpe_merges_frequent_catalog_words_into_single_tokens(specs):
     tok = train_tokenizer(corpus_texts([specs], seed=0), 800)
     assert len(tok.tokenize("get_weather")) <= 3
-    assert len(tok.tokenize('{"name": "')) <= 4
+    assert tok.tokenize("weather") == ["weather"]
+    assert len(tok.tokenize('{"name": "')) <= 5  # {" name ": (space) " - spaces are tokens of their own
+
+
+def test_a_value_gets_the_same_tokens_in_a_sentence_a_listing_and_a_json_call(specs):
+    # A tiny model copies values by token identity: " Paris" vs "Paris" would be two unrelated tokens.
+    tok = train_tokenizer(corpus_texts([specs], seed=0), 800)
+    for value in ("London", "get_weather", "Orbit Budget", "BOO-11777", "alice@example.com"):
+        pieces = tok.tokenize(value)
+        for context in (f"The city should be {value}.", f'{{"city": "{value}"}}', f"- {value}(city: string)", f"({value})"):
+            tokens = tok.tokenize(context)
+            assert any(tokens[i : i + len(pieces)] == pieces for i in range(len(tokens))), (value, context, tokens)
+
+
+def test_corpus_includes_synthesized_conversations_when_asked(specs):
+    plain = corpus_texts([specs], examples_per_tool=1, seed=0)
+    with_episodes = corpus_texts([specs], examples_per_tool=1, seed=0, episodes=12)
+    extra = [t for t in with_episodes if t not in plain]
+    assert len(extra) == 12
+    # The small catalog has no chains: categories it cannot serve are left out rather than failing.
+    assert all(t.startswith("<|im_start|>system\n") and "<|im_start|>user\n" in t for t in extra)
 
 
 def test_bpe_is_byte_level_so_any_text_round_trips():
