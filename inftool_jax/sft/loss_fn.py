@@ -10,7 +10,8 @@ def masked_next_token_loss(logits: jax.Array, input_ids: jax.Array, loss_mask: j
     """``(loss_sum, target_count, correct_count)`` of predicting ``input_ids[:, t+1]`` from ``logits[:, t]``.
 
     A position counts when the *target* token has ``loss_mask == 1`` (an assistant
-    token). Log-softmax in float32. Divide ``loss_sum`` by ``target_count`` for the mean.
+    token); fractional values weight it. Log-softmax in float32. Divide ``loss_sum``
+    by ``target_count`` (the summed weight) for the mean.
     """
     logits = logits[:, :-1].astype(jnp.float32)
     targets = input_ids[:, 1:]
@@ -22,14 +23,24 @@ def masked_next_token_loss(logits: jax.Array, input_ids: jax.Array, loss_mask: j
     return jnp.sum(nll * mask), jnp.sum(mask), jnp.sum(correct * mask)
 
 
-def sft_loss(model, batch: dict[str, jax.Array], rng: jax.Array) -> tuple[jax.Array, jax.Array, dict[str, jax.Array]]:
-    """The step-machinery loss (``loss_fn(model, batch, rng)``): summed assistant-token NLL over the target count.
+def token_weights(loss_mask: jax.Array, attention_mask: jax.Array, prompt_loss_weight: float) -> jax.Array:
+    """Per-token loss weights: 1 on assistant tokens, ``prompt_loss_weight`` on the other real tokens, 0 on padding."""
+    loss_mask = loss_mask.astype(jnp.float32)
+    if not prompt_loss_weight:
+        return loss_mask
+    return loss_mask + prompt_loss_weight * (attention_mask.astype(jnp.float32) - loss_mask)
 
-    ``batch`` holds ``input_ids``, ``attention_mask`` and ``loss_mask`` ``[B, T]``.
-    ``aux["correct_tokens"]`` counts targets the argmax predicts (a count, so it sums
+
+def sft_loss(model, batch: dict[str, jax.Array], rng: jax.Array, prompt_loss_weight: float = 0.0) -> tuple[jax.Array, jax.Array, dict[str, jax.Array]]:
+    """The step-machinery loss (``loss_fn(model, batch, rng)``): summed weighted NLL over the summed weight.
+
+    ``batch`` holds ``input_ids``, ``attention_mask`` and ``loss_mask`` ``[B, T]``; weights come from
+    :func:`token_weights` (bind ``prompt_loss_weight`` with functools.partial; 0 = assistant tokens only).
+    ``aux["correct_tokens"]`` counts targets the argmax predicts, weighted the same way (so it sums
     across micro-batches; divide by ``weight`` for token accuracy).
     """
     del rng  # SFT is deterministic (no dropout in these models)
     logits = model(batch["input_ids"], batch["attention_mask"])
-    loss_sum, count, correct = masked_next_token_loss(logits, batch["input_ids"], batch["loss_mask"])
+    weights = token_weights(batch["loss_mask"], batch["attention_mask"], prompt_loss_weight)
+    loss_sum, count, correct = masked_next_token_loss(logits, batch["input_ids"], weights)
     return loss_sum, count, {"correct_tokens": correct}

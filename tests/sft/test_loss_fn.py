@@ -36,3 +36,25 @@ def test_unmasked_and_padded_positions_do_not_contribute():
     other = masked_next_token_loss(scrambled, ids, mask)
     assert float(base[1]) == 3.0
     np.testing.assert_allclose(float(other[0]), float(base[0]), rtol=1e-6)
+
+
+def test_prompt_loss_weight_weights_non_assistant_tokens_and_never_padding():
+    from inftool_jax.sft.loss_fn import token_weights
+
+    loss_mask = jnp.asarray([[0, 0, 1, 1, 0, 0]])
+    attention = jnp.asarray([[1, 1, 1, 1, 1, 0]])  # the last position is padding
+    np.testing.assert_array_equal(np.asarray(token_weights(loss_mask, attention, 0.0)), [[0, 0, 1, 1, 0, 0]])
+    np.testing.assert_allclose(np.asarray(token_weights(loss_mask, attention, 0.25)), [[0.25, 0.25, 1, 1, 0.25, 0]])
+    np.testing.assert_array_equal(np.asarray(token_weights(loss_mask, attention, 1.0)), [[1, 1, 1, 1, 1, 0]])
+
+
+def test_a_weighted_loss_is_the_weighted_sum_of_per_token_nll():
+    rng = np.random.default_rng(1)
+    logits = jnp.asarray(rng.standard_normal((1, 4, 5)), jnp.float32)
+    ids = jnp.asarray([[1, 2, 3, 4]])
+    weights = jnp.asarray([[0.0, 0.5, 1.0, 0.5]])
+    log_p = np.asarray(logits) - np.log(np.exp(np.asarray(logits)).sum(-1, keepdims=True))
+    nll = [-log_p[0, t - 1, int(ids[0, t])] for t in (1, 2, 3)]
+    loss_sum, count, _ = masked_next_token_loss(logits, ids, weights)
+    assert float(count) == 2.0
+    assert float(loss_sum) == pytest.approx(0.5 * nll[0] + 1.0 * nll[1] + 0.5 * nll[2], rel=1e-5)
