@@ -22,6 +22,7 @@ from typing import Any
 import numpy as np
 
 from inftool_jax.errors import InputError
+from inftool_jax.model.chat_template import TOOL_CALL_START
 from inftool_jax.sft.config import SFTConfig
 from inftool_jax.train.config import TrainConfig
 
@@ -57,9 +58,39 @@ def write_export_info(out_dir: Path, model, model_dir: Path) -> None:
     copy_tokenizer_files(model_dir, folder / TOKENIZER)
 
 
-def heldout_evaluator(trainer, data, rows: int, pad_id: int, bucket_multiple: int):
-    """A function returning ``{"heldout_loss", "heldout_token_accuracy"}`` of the current params on ``data``."""
+def assistant_turns(loss_mask: np.ndarray) -> list[tuple[int, int]]:
+    """``[start, end)`` token ranges of the assistant turns of one row: the runs of ``loss_mask == 1``."""
+    edges = np.diff(np.concatenate([[0], (np.asarray(loss_mask) > 0).astype(np.int8), [0]]))
+    return list(zip(np.flatnonzero(edges == 1).tolist(), np.flatnonzero(edges == -1).tolist()))
+
+
+def call_turn_figures(input_ids: np.ndarray, loss_mask: np.ndarray, correct: np.ndarray, call_token_id: int) -> np.ndarray:
+    """``[call turns, call turns all argmax-right, call-turn tokens, of them right]`` of one batch.
+
+    ``correct[b, t]`` says whether the argmax at ``t`` predicts ``input_ids[b, t + 1]``. A call turn
+    (one starting with ``call_token_id``) that is right at every token is what greedy decoding
+    would write given the same prompt, so the second figure is held-out exact match on call turns
+    without generating.
+    """
+    out = np.zeros(4, np.int64)
+    for row in range(input_ids.shape[0]):
+        for start, end in assistant_turns(loss_mask[row]):
+            if start == 0 or input_ids[row, start] != call_token_id:
+                continue
+            right = correct[row, start - 1 : end - 1]
+            out += (1, int(right.all()), len(right), int(right.sum()))
+    return out
+
+
+def heldout_evaluator(trainer, data, rows: int, pad_id: int, bucket_multiple: int, call_token_id: int | None = None):
+    """A function returning the held-out figures of the current params on ``data``.
+
+    ``heldout_loss`` and ``heldout_token_accuracy`` over assistant tokens; with ``call_token_id``
+    (the id of ``<tool_call>``) also ``heldout_call_token_accuracy`` and ``heldout_call_turn_exact``
+    (see :func:`call_turn_figures`): copying names and values from the prompt shows there first.
+    """
     import jax
+    import jax.numpy as jnp
 
     from inftool_jax.sft.loss_fn import masked_next_token_loss
     from inftool_jax.train.data import collate, global_batch
@@ -79,13 +110,22 @@ def heldout_evaluator(trainer, data, rows: int, pad_id: int, bucket_multiple: in
     @jax.jit
     def sums(params, batch):
         model = trainer.model_def.merge(params)
-        return masked_next_token_loss(model(batch["input_ids"], batch["attention_mask"]), batch["input_ids"], batch["loss_mask"])
+        logits = model(batch["input_ids"], batch["attention_mask"])
+        figures = masked_next_token_loss(logits, batch["input_ids"], batch["loss_mask"])
+        return figures, jnp.argmax(logits[:, :-1], axis=-1) == batch["input_ids"][:, 1:]
 
     def evaluate() -> dict[str, float]:
-        total = np.zeros(3)
+        total, calls = np.zeros(3), np.zeros(4, np.int64)
         for batch in batches:
-            total += np.asarray(jax.device_get(sums(trainer.state.params, global_batch(batch, trainer.mesh))), np.float64)
-        return {"heldout_loss": float(total[0] / total[1]), "heldout_token_accuracy": float(total[2] / total[1])}
+            figures, correct = jax.device_get(sums(trainer.state.params, global_batch(batch, trainer.mesh)))
+            total += np.asarray(figures, np.float64)
+            if call_token_id is not None:
+                calls += call_turn_figures(batch["input_ids"], batch["loss_mask"], np.asarray(correct), call_token_id)
+        out = {"heldout_loss": float(total[0] / total[1]), "heldout_token_accuracy": float(total[2] / total[1])}
+        if calls[0]:
+            out["heldout_call_token_accuracy"] = float(calls[3] / calls[2])
+            out["heldout_call_turn_exact"] = float(calls[1] / calls[0])
+        return out
 
     return evaluate
 
@@ -142,7 +182,8 @@ def run_sft(
         extra = trainer.resume() if resume else None
         if extra is not None:
             loader.restore(extra["loader"])
-        evaluate = heldout_evaluator(trainer, held_data, train.batch_size // train.micro_batches, pad_id, train.bucket_multiple)
+        call_id = tokenizer.convert_tokens_to_ids(TOOL_CALL_START) if TOOL_CALL_START in tokenizer.get_vocab() else None
+        evaluate = heldout_evaluator(trainer, held_data, train.batch_size // train.micro_batches, pad_id, train.bucket_multiple, call_id)
         initial = None
         if evaluate is not None and trainer.step_count == 0:
             initial = evaluate()
@@ -164,6 +205,10 @@ def run_sft(
         "initial_heldout_token_accuracy": initial["heldout_token_accuracy"] if initial else None,
         "final_heldout_loss": last.get("heldout_loss"),
         "final_heldout_token_accuracy": last.get("heldout_token_accuracy"),
+        "initial_heldout_call_token_accuracy": initial.get("heldout_call_token_accuracy") if initial else None,
+        "initial_heldout_call_turn_exact": initial.get("heldout_call_turn_exact") if initial else None,
+        "final_heldout_call_token_accuracy": last.get("heldout_call_token_accuracy"),
+        "final_heldout_call_turn_exact": last.get("heldout_call_turn_exact"),
         "final_train_loss": last.get("loss"),
         "tokens_per_s": last.get("tokens_per_s"),
         "mfu": last.get("mfu"),

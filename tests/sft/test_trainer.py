@@ -29,3 +29,6 @@ def test_sft_lowers_heldout_loss_against_the_untrained_model(tmp_path):
     # Baseline: the untrained model's held-out loss, measured by the same run before its first step.
     assert summary["final_heldout_loss"] < 0.6 * summary["initial_heldout_loss"]
     assert summary["final_heldout_token_accuracy"] > summary["initial_heldout_token_accuracy"] + 0.15
+    # Call turns are measured on their own too (the tokens a call needs, and whole turns right).
+    assert summary["final_heldout_call_token_accuracy"] > summary["initial_heldout_call_token_accuracy"] + 0.15
+    assert 0.0 <= summary["final_heldout_call_turn_exact"] <= 1.0
