@@ -28,10 +28,16 @@ def load_tokenizer(model_dir: str | Path) -> Any:
             str(folder / "tokenizer.json"), "", "no tokenizer files in the model folder (tokenizer.json / tokenizer_config.json)"
         )
 
-    from transformers import AutoTokenizer
+    from transformers import AutoTokenizer, PreTrainedTokenizerFast
 
     try:
-        tokenizer = AutoTokenizer.from_pretrained(str(folder), local_files_only=True)
+        if _generic_fast_tokenizer(folder):
+            # transformers 5 maps config.json's model_type (qwen2) to Qwen2Tokenizer, which rebuilds Qwen's own
+            # pre-tokenizer and ignores the one in tokenizer.json; a folder that names the generic class (the tiny
+            # model's) must be read exactly as written, or its words split differently than they were trained.
+            tokenizer = PreTrainedTokenizerFast.from_pretrained(str(folder), local_files_only=True)
+        else:
+            tokenizer = AutoTokenizer.from_pretrained(str(folder), local_files_only=True)
     except InputError:
         raise
     except Exception as err:  # transformers raises many types; the user needs one line
@@ -45,6 +51,18 @@ def load_tokenizer(model_dir: str | Path) -> Any:
             "'chat_template' key to tokenizer_config.json)",
         )
     return tokenizer
+
+
+def _generic_fast_tokenizer(folder: Path) -> bool:
+    """Whether the folder's tokenizer_config.json names the generic tokenizers-backed class and a tokenizer.json exists."""
+    config_path = folder / "tokenizer_config.json"
+    if not (folder / "tokenizer.json").is_file() or not config_path.is_file():
+        return False
+    try:
+        config = json.loads(config_path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return False  # AutoTokenizer reports the broken file
+    return isinstance(config, dict) and config.get("tokenizer_class") in ("PreTrainedTokenizerFast", "TokenizersBackend")
 
 
 def save_tokenizer(tokenizer: Any, folder: str | Path) -> None:

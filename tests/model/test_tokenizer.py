@@ -32,6 +32,20 @@ def test_saved_tokenizer_loads_back_with_template_and_special_tokens(trained, tm
         assert len(tok.encode(marker, add_special_tokens=False)) == 1
 
 
+def test_a_qwen2_model_folder_keeps_the_pre_tokenizer_its_tokenizer_json_was_trained_with(trained, tmp_path):
+    # transformers 5 would map model_type qwen2 to Qwen2Tokenizer and swap in Qwen's own split (" x" as one piece).
+    import tokenizers
+
+    save_tokenizer(trained, tmp_path)
+    (tmp_path / "config.json").write_text(json.dumps({"model_type": "qwen2", "architectures": ["Qwen2ForCausalLM"]}))
+    tok = load_tokenizer(tmp_path)
+    raw = tokenizers.Tokenizer.from_file(str(tmp_path / "tokenizer.json"))
+    text = 'The city is "Oslo", 12 foxes <tool_call>'
+    assert tok.tokenize(text) == raw.encode(text, add_special_tokens=False).tokens
+    assert "Ġ" in tok.tokenize(" x")  # the space is a piece of its own, as trained
+    assert tok.chat_template == CHAT_TEMPLATE and tok.eos_token == "<|im_end|>"
+
+
 def test_saved_tokenizer_config_uses_names_older_transformers_know(trained, tmp_path):
     save_tokenizer(trained, tmp_path)
     config = json.loads((tmp_path / "tokenizer_config.json").read_text())
