@@ -116,7 +116,9 @@ def test_under_faults_every_planned_episode_is_kept_rejected_or_failed_exactly_o
     plan = FaultPlan(error_rate=0.15, hang_rate=0.05, truncate_rate=0.1, malformed_rate=0.1, latency_s=0.01, seed=3, hang_s=10)
     roles = {"user": "openai", "assistant": "openai", "tools": "openai"}
     with ProxyThread(upstream, plan) as proxy:
-        cfg = _config(proxy.url, roles, factor=1, max_concurrency=5, max_tries=2, timeout_s=0.5, backoff_base_s=0.001, backoff_max_s=0.002)
+        # The timeout is well above any served response's latency on a loaded machine (a client timeout on a response
+        # the proxy logged as ok would break the accounting below) and well below the 10 s hangs.
+        cfg = _config(proxy.url, roles, factor=1, max_concurrency=5, max_tries=2, timeout_s=2.0, backoff_base_s=0.001, backoff_max_s=0.002)
         run = _synthesis(catalog_tools, tmp_path / "f", cfg, None)
         manifest = run.run(30)  # a budget of 30 blueprints, all of them processed (few can be kept)
         log = list(proxy.log)
