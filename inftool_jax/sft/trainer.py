@@ -13,7 +13,6 @@
 from __future__ import annotations
 
 import functools
-
 import json
 import shutil
 from pathlib import Path
@@ -175,7 +174,7 @@ def run_sft(
     model = load_pretrained(model_dir, dtype=config.model.compute_dtype, param_dtype=config.model.param_dtype, mesh=mesh, progress=progress)
     if jax.process_index() == 0:
         write_export_info(out_dir, model, model_dir)
-    loss_fn = functools.partial(sft_loss, prompt_loss_weight=sft.prompt_loss_weight) if sft.prompt_loss_weight else sft_loss
+    loss_fn = functools.partial(sft_loss, prompt_loss_weight=sft.prompt_loss_weight)  # 0: assistant tokens only
     trainer = Trainer(train, model, loss_fn, mesh, out_dir, total_steps=total_steps, seed=seed, progress=progress)
     del model  # the trainer holds the (donated) parameters from here on
     try:
