@@ -46,6 +46,21 @@ def test_a_qwen2_model_folder_keeps_the_pre_tokenizer_its_tokenizer_json_was_tra
     assert tok.chat_template == CHAT_TEMPLATE and tok.eos_token == "<|im_end|>"
 
 
+def test_autotokenizer_reading_an_exported_qwen2_folder_gives_the_same_ids(tmp_path):
+    # vLLM, SGLang and plain AutoTokenizer load the folder as Qwen2Tokenizer (Qwen's own split); the word split's BPE
+    # learns no merge across the boundaries Qwen's split keeps, so both must still give the same ids.
+    from transformers import AutoTokenizer
+
+    text = (
+        "<|im_start|>user\nLet's book 2 seats, id BOO-17292 at 3.25 in \"Oslo\"  ok?\n\n<|im_end|>\n"
+        '<tool_call>\n{"name": "get_weather", "arguments": {"city": "Oslo", "days": 12}}\n</tool_call>'
+    )
+    save_tokenizer(train_tokenizer(TEXT + [text] * 8, 400), tmp_path)  # the text's own merges are in the vocab
+    (tmp_path / "config.json").write_text(json.dumps({"model_type": "qwen2", "architectures": ["Qwen2ForCausalLM"]}))
+    ours, theirs = load_tokenizer(tmp_path), AutoTokenizer.from_pretrained(str(tmp_path))
+    assert theirs(text)["input_ids"] == ours(text)["input_ids"]
+
+
 def test_saved_tokenizer_config_uses_names_older_transformers_know(trained, tmp_path):
     save_tokenizer(trained, tmp_path)
     config = json.loads((tmp_path / "tokenizer_config.json").read_text())
