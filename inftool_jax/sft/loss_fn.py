@@ -6,6 +6,18 @@ import jax
 import jax.numpy as jnp
 
 
+def next_token_nll(logits: jax.Array, input_ids: jax.Array) -> jax.Array:
+    """``[B, T-1]`` negative log-likelihood of ``input_ids[:, t+1]`` under ``logits[:, t]`` (log-softmax in float32)."""
+    logits = logits[:, :-1].astype(jnp.float32)
+    target_logit = jnp.take_along_axis(logits, input_ids[:, 1:, None], axis=-1)[..., 0]
+    return jax.nn.logsumexp(logits, axis=-1) - target_logit
+
+
+def next_token_hits(logits: jax.Array, input_ids: jax.Array) -> jax.Array:
+    """``[B, T-1]`` bool: the argmax of ``logits[:, t]`` is ``input_ids[:, t+1]``."""
+    return jnp.argmax(logits[:, :-1], axis=-1) == input_ids[:, 1:]
+
+
 def masked_next_token_loss(logits: jax.Array, input_ids: jax.Array, loss_mask: jax.Array) -> tuple[jax.Array, jax.Array, jax.Array]:
     """``(loss_sum, target_count, correct_count)`` of predicting ``input_ids[:, t+1]`` from ``logits[:, t]``.
 
@@ -13,13 +25,9 @@ def masked_next_token_loss(logits: jax.Array, input_ids: jax.Array, loss_mask: j
     token); fractional values weight it. Log-softmax in float32. Divide ``loss_sum``
     by ``target_count`` (the summed weight) for the mean.
     """
-    logits = logits[:, :-1].astype(jnp.float32)
-    targets = input_ids[:, 1:]
     mask = loss_mask[:, 1:].astype(jnp.float32)
-    log_z = jax.nn.logsumexp(logits, axis=-1)
-    target_logit = jnp.take_along_axis(logits, targets[..., None], axis=-1)[..., 0]
-    nll = log_z - target_logit
-    correct = (jnp.argmax(logits, axis=-1) == targets).astype(jnp.float32)
+    nll = next_token_nll(logits, input_ids)
+    correct = next_token_hits(logits, input_ids).astype(jnp.float32)
     return jnp.sum(nll * mask), jnp.sum(mask), jnp.sum(correct * mask)
 
 

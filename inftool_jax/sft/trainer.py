@@ -91,7 +91,7 @@ def heldout_evaluator(trainer, data, rows: int, pad_id: int, bucket_multiple: in
     import jax
     import jax.numpy as jnp
 
-    from inftool_jax.sft.loss_fn import masked_next_token_loss
+    from inftool_jax.sft.loss_fn import next_token_hits, next_token_nll
     from inftool_jax.train.data import collate, global_batch
 
     if len(data) == 0:
@@ -110,8 +110,10 @@ def heldout_evaluator(trainer, data, rows: int, pad_id: int, bucket_multiple: in
     def sums(params, batch):
         model = trainer.model_def.merge(params)
         logits = model(batch["input_ids"], batch["attention_mask"])
-        figures = masked_next_token_loss(logits, batch["input_ids"], batch["loss_mask"])
-        return figures, jnp.argmax(logits[:, :-1], axis=-1) == batch["input_ids"][:, 1:]
+        hits = next_token_hits(logits, batch["input_ids"])  # once: the counts and the call-turn figures share it
+        mask = batch["loss_mask"][:, 1:].astype(jnp.float32)
+        figures = (jnp.sum(next_token_nll(logits, batch["input_ids"]) * mask), jnp.sum(mask), jnp.sum(hits * mask))
+        return figures, hits
 
     def evaluate() -> dict[str, float]:
         total, calls = np.zeros(3), np.zeros(4, np.int64)

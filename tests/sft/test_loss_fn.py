@@ -6,7 +6,7 @@ import jax.numpy as jnp
 import numpy as np
 import pytest
 
-from inftool_jax.sft.loss_fn import masked_next_token_loss
+from inftool_jax.sft.loss_fn import masked_next_token_loss, next_token_hits, next_token_nll
 
 
 def test_masked_loss_matches_a_hand_computation():
@@ -21,6 +21,17 @@ def test_masked_loss_matches_a_hand_computation():
     assert float(loss_sum) == pytest.approx(nll_t1 + nll_t3, rel=1e-6)
     # argmax of a uniform row is 0 (target 0: correct), of [0, 1, 0] is 1 (target 1: correct)
     assert float(correct) == 2.0
+
+
+def test_per_token_nll_and_hits_are_what_the_masked_sums_add_up():
+    logits = jnp.asarray([[[0.0, 0.0, 0.0], [2.0, 0.0, 0.0], [0.0, 1.0, 0.0], [9.0, 9.0, 9.0]]])
+    input_ids = jnp.asarray([[2, 0, 1, 2]])
+    nll, hits = np.asarray(next_token_nll(logits, input_ids)), np.asarray(next_token_hits(logits, input_ids))
+    assert nll.shape == hits.shape == (1, 3)
+    np.testing.assert_allclose(nll[0], [math.log(3.0), math.log(math.e**2 + 2.0), math.log(math.e + 2.0)], rtol=1e-6)
+    assert hits[0].tolist() == [True, False, False]  # argmax of [2, 0, 0] is 0, of [0, 1, 0] is 1; targets 1, 2
+    loss_sum, count, correct = masked_next_token_loss(logits, input_ids, jnp.asarray([[0, 1, 1, 0]]))
+    assert float(loss_sum) == pytest.approx(nll[0, :2].sum(), rel=1e-6) and float(correct) == 1.0 and float(count) == 2.0
 
 
 def test_unmasked_and_padded_positions_do_not_contribute():
