@@ -4,19 +4,19 @@
 #   -> eval untrained -> SFT -> eval -> GRPO -> eval, then the three held-out figures side by side.
 # Usage: scripts/recipe_cpu_tiny.sh [RUN_DIR] [key.sub=value overrides for every stage ...]
 # Environment: TRAIN_EPISODES (default 5000), HELDOUT_EPISODES (default 100), EVAL_MAX_NEW_TOKENS (default 96),
-#              SFT_STEPS (default: the config's train.max_steps), GRPO_STEPS (default 20), GRPO_LR (default 3e-4),
+#              SFT_STEPS (default: the config's train.max_steps), GRPO_STEPS (default 20), GRPO_LR (default 1e-4),
 #              CONFIG (default configs/cpu_tiny.yaml), INFTOOL (default inftool).
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 RUN="${1:-runs/cpu_tiny}"
 shift || true
 CONFIG="${CONFIG:-$ROOT/configs/cpu_tiny.yaml}"
-TRAIN_EPISODES="${TRAIN_EPISODES:-5000}"  # 300 steps x 16 rows: each SFT example seen about once (no memorising)
+TRAIN_EPISODES="${TRAIN_EPISODES:-8000}"  # ~5,000 fit max_length: 600 steps x 8 rows see each SFT example about once
 HELDOUT_EPISODES="${HELDOUT_EPISODES:-100}"
 EVAL_MAX_NEW_TOKENS="${EVAL_MAX_NEW_TOKENS:-96}"
 SFT_STEPS="${SFT_STEPS:-}"
 GRPO_STEPS="${GRPO_STEPS:-20}"
-GRPO_LR="${GRPO_LR:-3e-4}"  # the config's train.learning_rate is the SFT one; GRPO after SFT wants a smaller step
+GRPO_LR="${GRPO_LR:-1e-4}"  # the config's train.learning_rate is the SFT one; GRPO after SFT wants a smaller step
 INFTOOL="${INFTOOL:-inftool}"
 mkdir -p "$RUN"
 # The three evaluations (and the stages) share architecture and shapes: compile each program once per run.

@@ -20,35 +20,48 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 
-# Shortened recipe: same config, fewer episodes and steps (the full recipe uses the config's steps and 2000 episodes).
-# Sized to keep CI within its budget while the recipe does not learn yet (about 5 minutes on 2 cores next to
-# the rest of the suite); raise these towards the full recipe when removing the xfail marker.
+# Shortened recipe: same config, fewer episodes and steps than the full one (8,000 episodes, 600 SFT steps, 20 GRPO
+# steps), about 6.5 minutes on 2 cores. Fewer SFT steps leave greedy calls so often malformed that GRPO's samples
+# rarely hold a well-formed call to learn from (measured at 200 steps: no gain with one seed of two).
 ENV = {
-    "TRAIN_EPISODES": "2000",  # fresh examples: 120 steps x 16 rows
+    "TRAIN_EPISODES": "5000",  # ~3,100 fit max_length 512: 400 steps x 8 rows see each about once
     "HELDOUT_EPISODES": "40",
     "EVAL_MAX_NEW_TOKENS": "80",
-    "SFT_STEPS": "120",
-    "GRPO_STEPS": "8",
+    "SFT_STEPS": "400",
+    "GRPO_STEPS": "20",
 }
+
+
+@pytest.fixture(scope="module")
+def held_out(tmp_path_factory):
+    """The shortened recipe's three held-out results (untrained, SFT, GRPO), run once for this module's tests."""
+    run = tmp_path_factory.mktemp("recipe") / "run"
+    env = {k: v for k, v in os.environ.items() if k != "XLA_FLAGS"}
+    env.update(ENV)
+    env["INFTOOL"] = f"{sys.executable} -m inftool_jax"
+    proc = subprocess.run(["bash", str(ROOT / "scripts" / "recipe_cpu_tiny.sh"), str(run)],
+                          cwd=ROOT, env=env, capture_output=True, text=True)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    print(proc.stdout)
+    return {name: json.loads((run / f"eval_{name}.json").read_text()) for name in ("untrained", "sft", "grpo")}
+
+
+def figures(result):
+    return {n: (round(r["accuracy"], 3), round(r["call_accuracy"], 3), round(r["reward_mean"], 3)) for n, r in result.items()}
 
 
 @pytest.mark.slow
 @pytest.mark.xfail(strict=True, reason=(
     "not met yet: the tiny model from scratch has not learned to copy names and values from the prompt within the "
-    "recipe's budget. Held-out call-turn token accuracy (teacher-forced) rises 0.73 -> 0.82 -> 0.85 at 200/400/600 SFT "
-    "steps (fresh data, sft.prompt_loss_weight=1) but whole call turns stay wrong (exact 0.0), so greedy call_accuracy "
-    "is 0.0; see the issue 5 notes"))
-def test_sft_beats_the_untrained_model_and_grpo_beats_sft_on_held_out_episodes(tmp_path):
-    env = {k: v for k, v in os.environ.items() if k != "XLA_FLAGS"}
-    env.update(ENV)
-    env["INFTOOL"] = f"{sys.executable} -m inftool_jax"
-    proc = subprocess.run(["bash", str(ROOT / "scripts" / "recipe_cpu_tiny.sh"), str(tmp_path / "run")],
-                          cwd=ROOT, env=env, capture_output=True, text=True)
-    assert proc.returncode == 0, proc.stderr[-3000:]
-    result = {name: json.loads((tmp_path / "run" / f"eval_{name}.json").read_text()) for name in ("untrained", "sft", "grpo")}
-    figures = {n: (round(r["accuracy"], 3), round(r["call_accuracy"], 3), round(r["reward_mean"], 3)) for n, r in result.items()}
-    print(proc.stdout, figures)
-    untrained, sft, grpo = result["untrained"], result["sft"], result["grpo"]
-    assert sft["call_accuracy"] >= untrained["call_accuracy"] + 0.2, figures
-    assert sft["accuracy"] >= untrained["accuracy"] + 0.2, figures
-    assert grpo["reward_mean"] > sft["reward_mean"], figures
+    "recipe's budget. Held-out call-turn token accuracy (teacher-forced) reaches ~0.82 after 600 SFT steps, but whole "
+    "call turns stay wrong (greedy call_accuracy ~0.02: tool names right in ~1/3 of call turns, ids and numbers never "
+    "copied); see the issue 5 notes"))
+def test_sft_raises_held_out_exact_match_well_above_the_untrained_model(held_out):
+    untrained, sft = held_out["untrained"], held_out["sft"]
+    assert sft["call_accuracy"] >= untrained["call_accuracy"] + 0.2, figures(held_out)
+    assert sft["accuracy"] >= untrained["accuracy"] + 0.2, figures(held_out)
+
+
+@pytest.mark.slow
+def test_grpo_raises_the_held_out_mean_gated_reward_above_the_sft_model(held_out):
+    assert held_out["grpo"]["reward_mean"] > held_out["sft"]["reward_mean"], figures(held_out)

@@ -1,5 +1,6 @@
 """`inftool train`: errors, a sharded SFT run equal to a single-device one, the output folder, orbax export."""
 
+import functools
 import json
 import pathlib
 
@@ -89,7 +90,8 @@ def test_sharded_sft_matches_one_device_and_writes_a_loadable_folder(workspace, 
     train_idx, _ = heldout_split(len(data), config.sft.heldout_episodes, config.seed)
     loader = BatchLoader(data.subset(train_idx), cfg.batch_size, config.seed, cfg.bucket_multiple, cfg.bucket_window, tok.pad_token_id)
     mesh = make_mesh(MeshConfig(data=1, fsdp=1, tp=1), devices=jax.devices()[:1])
-    trainer = Trainer(cfg, load_pretrained(model_dir, progress=False), sft_loss, mesh, tmp_path / "single", total_steps=2,
+    loss_fn = functools.partial(sft_loss, prompt_loss_weight=config.sft.prompt_loss_weight)  # as the stage binds it
+    trainer = Trainer(cfg, load_pretrained(model_dir, progress=False), loss_fn, mesh, tmp_path / "single", total_steps=2,
                       seed=config.seed, progress=False, log_to_files=False)
     single = [trainer.step(next(loader))["loss"] for _ in range(2)]
     np.testing.assert_allclose(sharded, single, rtol=0, atol=1e-5)
