@@ -3,7 +3,7 @@
 #   init-model -> synth train set -> synth held-out set (another seed, so no held-out episode is trained on)
 #   -> eval untrained -> SFT -> eval -> GRPO -> eval, then the three held-out figures side by side.
 # Usage: scripts/recipe_cpu_tiny.sh [RUN_DIR] [key.sub=value overrides for every stage ...]
-# Environment: TRAIN_EPISODES (default 5000), HELDOUT_EPISODES (default 100), EVAL_MAX_NEW_TOKENS (default 96),
+# Environment: TRAIN_EPISODES (default 8000), HELDOUT_EPISODES (default 100), EVAL_MAX_NEW_TOKENS (default 96),
 #              SFT_STEPS (default: the config's train.max_steps), GRPO_STEPS (default 20), GRPO_LR (default 1e-4),
 #              CONFIG (default configs/cpu_tiny.yaml), INFTOOL (default inftool).
 set -euo pipefail

@@ -41,7 +41,8 @@ def held_out(tmp_path_factory):
     env["INFTOOL"] = f"{sys.executable} -m inftool_jax"
     proc = subprocess.run(["bash", str(ROOT / "scripts" / "recipe_cpu_tiny.sh"), str(run)],
                           cwd=ROOT, env=env, capture_output=True, text=True)
-    assert proc.returncode == 0, proc.stderr[-3000:]
+    if proc.returncode != 0:  # not an AssertionError: the xfail below must not swallow a broken recipe
+        pytest.fail(f"recipe failed (exit {proc.returncode}):\n{proc.stderr[-3000:]}")
     print(proc.stdout)
     return {name: json.loads((run / f"eval_{name}.json").read_text()) for name in ("untrained", "sft", "grpo")}
 
@@ -51,11 +52,11 @@ def figures(result):
 
 
 @pytest.mark.slow
-@pytest.mark.xfail(strict=True, reason=(
+@pytest.mark.xfail(strict=True, raises=AssertionError, reason=(
     "not met yet: the tiny model from scratch has not learned to copy names and values from the prompt within the "
-    "recipe's budget. Held-out call-turn token accuracy (teacher-forced) reaches ~0.82 after 600 SFT steps, but whole "
-    "call turns stay wrong (greedy call_accuracy ~0.02: tool names right in ~1/3 of call turns, ids and numbers never "
-    "copied); see the issue 5 notes"))
+    "recipe's budget. In the full recipe (600 SFT steps) held-out call-turn token accuracy (teacher-forced) reaches "
+    "~0.84, but whole call turns stay wrong (greedy call_accuracy 0.0-0.02: tool names right in ~1/4 of call turns, "
+    "ids and numbers never copied); see the issue 5 notes"))
 def test_sft_raises_held_out_exact_match_well_above_the_untrained_model(held_out):
     untrained, sft = held_out["untrained"], held_out["sft"]
     assert sft["call_accuracy"] >= untrained["call_accuracy"] + 0.2, figures(held_out)
@@ -64,4 +65,6 @@ def test_sft_raises_held_out_exact_match_well_above_the_untrained_model(held_out
 
 @pytest.mark.slow
 def test_grpo_raises_the_held_out_mean_gated_reward_above_the_sft_model(held_out):
+    # Measured with these settings (reward_mean SFT -> GRPO): seed 0, 10 GRPO steps 0.552 -> 0.589; seed 1, 10 steps
+    # 0.536 -> 0.558, 20 steps 0.536 -> 0.619 (GRPO makes greedy call turns well-formed: format gate 0.43 -> 1.0).
     assert held_out["grpo"]["reward_mean"] > held_out["sft"]["reward_mean"], figures(held_out)

@@ -37,10 +37,14 @@ from inftool_jax.model.tokenizer import save_tokenizer
 # wherever it stands: "Paris" in the user's sentence, in a tool listing and inside a JSON call string are one
 # token sequence. A model trained from scratch can then copy a value by token identity instead of learning a
 # " Paris" -> "Paris" mapping for every word, which a tiny model never does for values it has not seen.
-# Single digits keep numbers compositional for the same reason. Whitespace is cut as Qwen2's split cuts it (a run
-# ending in a newline; else the run but its last space), so every merge learned here also exists inside Qwen2's
-# pieces: vLLM, SGLang or AutoTokenizer loading an exported tiny model as Qwen2Tokenizer get the same ids.
+# Single digits keep numbers compositional for the same reason.
 WORD_SPLIT_PATTERN = r"\p{L}+|\p{N}|[^\s\p{L}\p{N}]+|\s*[\r\n]+|\s+(?!\S)|\s+"
+# Qwen2's own split, applied first: the word split then only cuts Qwen2's pieces further, so no merge learned here
+# crosses a boundary of Qwen2's, and vLLM, SGLang or AutoTokenizer loading an exported tiny model as Qwen2Tokenizer
+# (which re-applies this pattern) get the same ids.
+QWEN2_SPLIT_PATTERN = (
+    r"(?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\r\n\p{L}\p{N}]?\p{L}+|\p{N}| ?[^\s\p{L}\p{N}]+[\r\n]*|\s*[\r\n]+|\s+(?!\S)|\s+"
+)
 # Added as real special tokens (skipped by decode(skip_special_tokens=True)) ...
 CONTROL_TOKENS = [END_OF_TEXT, IM_START, IM_END]
 # ... while the tool markup stays visible in decoded text, as in Qwen2.5.
@@ -318,6 +322,7 @@ def train_tokenizer(texts: Sequence[str], vocab_size: int = 3072, min_frequency:
     tok.normalizer = normalizers.NFC()
     tok.pre_tokenizer = pre_tokenizers.Sequence(
         [
+            pre_tokenizers.Split(Regex(QWEN2_SPLIT_PATTERN), behavior="isolated", invert=False),
             pre_tokenizers.Split(Regex(WORD_SPLIT_PATTERN), behavior="isolated", invert=False),
             pre_tokenizers.ByteLevel(add_prefix_space=False, use_regex=False),
         ]

@@ -25,10 +25,13 @@ def masked_next_token_loss(logits: jax.Array, input_ids: jax.Array, loss_mask: j
     token); fractional values weight it. Log-softmax in float32. Divide ``loss_sum``
     by ``target_count`` (the summed weight) for the mean.
     """
+    return masked_sums(next_token_nll(logits, input_ids), next_token_hits(logits, input_ids), loss_mask)
+
+
+def masked_sums(nll: jax.Array, hits: jax.Array, loss_mask: jax.Array) -> tuple[jax.Array, jax.Array, jax.Array]:
+    """``(loss_sum, target_count, correct_count)`` from per-token ``[B, T-1]`` NLL and hits, weighted by the targets' ``loss_mask[:, 1:]``."""
     mask = loss_mask[:, 1:].astype(jnp.float32)
-    nll = next_token_nll(logits, input_ids)
-    correct = next_token_hits(logits, input_ids).astype(jnp.float32)
-    return jnp.sum(nll * mask), jnp.sum(mask), jnp.sum(correct * mask)
+    return jnp.sum(nll * mask), jnp.sum(mask), jnp.sum(hits.astype(jnp.float32) * mask)
 
 
 def token_weights(loss_mask: jax.Array, attention_mask: jax.Array, prompt_loss_weight: float) -> jax.Array:

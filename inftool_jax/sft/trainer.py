@@ -89,9 +89,8 @@ def heldout_evaluator(trainer, data, rows: int, pad_id: int, bucket_multiple: in
     (see :func:`call_turn_figures`): copying names and values from the prompt shows there first.
     """
     import jax
-    import jax.numpy as jnp
 
-    from inftool_jax.sft.loss_fn import next_token_hits, next_token_nll
+    from inftool_jax.sft.loss_fn import masked_sums, next_token_hits, next_token_nll
     from inftool_jax.train.data import collate, global_batch
 
     if len(data) == 0:
@@ -111,9 +110,7 @@ def heldout_evaluator(trainer, data, rows: int, pad_id: int, bucket_multiple: in
         model = trainer.model_def.merge(params)
         logits = model(batch["input_ids"], batch["attention_mask"])
         hits = next_token_hits(logits, batch["input_ids"])  # once: the counts and the call-turn figures share it
-        mask = batch["loss_mask"][:, 1:].astype(jnp.float32)
-        figures = (jnp.sum(next_token_nll(logits, batch["input_ids"]) * mask), jnp.sum(mask), jnp.sum(hits * mask))
-        return figures, hits
+        return masked_sums(next_token_nll(logits, batch["input_ids"]), hits, batch["loss_mask"]), hits
 
     def evaluate() -> dict[str, float]:
         total, calls = np.zeros(3), np.zeros(4, np.int64)

@@ -46,19 +46,29 @@ def test_a_qwen2_model_folder_keeps_the_pre_tokenizer_its_tokenizer_json_was_tra
     assert tok.chat_template == CHAT_TEMPLATE and tok.eos_token == "<|im_end|>"
 
 
-def test_autotokenizer_reading_an_exported_qwen2_folder_gives_the_same_ids(tmp_path):
-    # vLLM, SGLang and plain AutoTokenizer load the folder as Qwen2Tokenizer (Qwen's own split); the word split's BPE
-    # learns no merge across the boundaries Qwen's split keeps, so both must still give the same ids.
+def test_qwen2s_own_split_and_autotokenizer_give_the_same_ids_as_the_tiny_tokenizer(tmp_path):
+    # vLLM, SGLang and AutoTokenizer (transformers 5) load an exported tiny model as Qwen2Tokenizer, which swaps in
+    # Qwen's own split; no merge learned under the tiny split may cross one of its boundaries.
+    import tokenizers
     from transformers import AutoTokenizer
 
+    from inftool_jax.model.tiny_model import QWEN2_SPLIT_PATTERN
+
     text = (
-        "<|im_start|>user\nLet's book 2 seats, id BOO-17292 at 3.25 in \"Oslo\"  ok?\n\n<|im_end|>\n"
-        '<tool_call>\n{"name": "get_weather", "arguments": {"city": "Oslo", "days": 12}}\n</tool_call>'
+        "<|im_start|>user\nLet's book 2 seats for O'Malley and D'Souza, id BOO-17292 at 3.25 in \"Oslo\"  ok?\n\n"
+        "'Tomorrow' works.\n\t\n<|im_end|>\n"
+        '<tool_call>\n{"name": "get_weather", "arguments": {"city": "Oslo", "days": 12}}\n \n</tool_call>'
     )
     save_tokenizer(train_tokenizer(TEXT + [text] * 8, 400), tmp_path)  # the text's own merges are in the vocab
     (tmp_path / "config.json").write_text(json.dumps({"model_type": "qwen2", "architectures": ["Qwen2ForCausalLM"]}))
-    ours, theirs = load_tokenizer(tmp_path), AutoTokenizer.from_pretrained(str(tmp_path))
-    assert theirs(text)["input_ids"] == ours(text)["input_ids"]
+    ours = load_tokenizer(tmp_path)(text)["input_ids"]
+    qwen = tokenizers.Tokenizer.from_file(str(tmp_path / "tokenizer.json"))
+    qwen.pre_tokenizer = tokenizers.pre_tokenizers.Sequence([
+        tokenizers.pre_tokenizers.Split(tokenizers.Regex(QWEN2_SPLIT_PATTERN), behavior="isolated"),
+        tokenizers.pre_tokenizers.ByteLevel(add_prefix_space=False, use_regex=False),
+    ])
+    assert qwen.encode(text, add_special_tokens=False).ids == ours
+    assert AutoTokenizer.from_pretrained(str(tmp_path))(text)["input_ids"] == ours
 
 
 def test_saved_tokenizer_config_uses_names_older_transformers_know(trained, tmp_path):
