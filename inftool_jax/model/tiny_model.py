@@ -38,7 +38,7 @@ from inftool_jax.model.tokenizer import save_tokenizer
 # token sequence. A model trained from scratch can then copy a value by token identity instead of learning a
 # " Paris" -> "Paris" mapping for every word, which a tiny model never does for values it has not seen.
 # Single digits keep numbers compositional for the same reason.
-WORD_SPLIT_PATTERN = r"\p{L}+|\p{N}|[^\s\p{L}\p{N}]+|\s*[\r\n]+|\s+(?!\S)|\s+"
+WORD_SPLIT_PATTERN = r"\p{L}+|\p{N}|[^\s\p{L}\p{N}]+|\s+"  # whitespace is already cut as Qwen2 cuts it (below)
 # Qwen2's own split, applied first: the word split then only cuts Qwen2's pieces further, so no merge learned here
 # crosses a boundary of Qwen2's, and vLLM, SGLang or AutoTokenizer loading an exported tiny model as Qwen2Tokenizer
 # (which re-applies this pattern) get the same ids.
