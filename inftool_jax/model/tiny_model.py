@@ -15,6 +15,8 @@ from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import Any, Literal
 
+from pydantic import Field
+
 from inftool_jax.config_base import Section
 from inftool_jax.errors import InputError
 from inftool_jax.model.chat_template import (
@@ -85,6 +87,19 @@ class TinyModelConfig(Section):
     """RMSNorm epsilon."""
     tie_word_embeddings: bool = True
     """Share the input embedding with the output projection."""
+    copy_prior: bool = False
+    """Plant a previous-token head (layer 0) and an induction head (layer 1) in the random weights (see
+    inftool_jax/model/copy_prior.py): a model this small does not learn to copy from its context within minutes
+    of training, and tool calls are mostly copying. Needs tied embeddings, 2+ layers and head_dim >= 24."""
+    copy_warmup_steps: int = Field(default=0, ge=0)
+    """Steps of training on repeated random token strings after planting (0 = none): sharpens the planted
+    circuit from ~10% to ~95% copy accuracy in ~150 steps (~1 minute on 2 CPU cores at 128 wide)."""
+    copy_warmup_learning_rate: float = Field(default=3.0e-3, gt=0)
+    """Peak AdamW learning rate of the copy warm-up (10% linear warm-up, cosine decay to a tenth)."""
+    copy_warmup_batch_size: int = Field(default=16, ge=1)
+    """Rows per copy warm-up step."""
+    copy_warmup_length: int = Field(default=128, ge=32)
+    """Tokens per copy warm-up row (string periods are 8 to 48 tokens)."""
     tool_rendering: Literal["compact", "full"] = "compact"
     """How the chat template lists offered tools: compact = one signature line per tool (names, types, enums,
     optional marks; a few dozen tokens each), full = each tool's whole JSON schema as in Qwen2.5 (~220 tokens each)."""
@@ -426,9 +441,21 @@ def init_tiny_model(
 
     steps.set_postfix_str("initialising model")
     from inftool_jax.model import create_model, save_pretrained
+    from inftool_jax.model.copy_prior import check_copy_prior, plant_copy_circuit
+    from inftool_jax.model.copy_warmup import copy_warmup
 
     hf_config = tiny_hf_config(cfg, tokenizer)
+    if cfg.copy_prior:
+        check_copy_prior(hf_config)
     model = create_model(hf_config, seed=seed, dtype="float32")
+    if cfg.copy_prior:
+        plant_copy_circuit(model, hf_config, seed=seed)
+    if cfg.copy_warmup_steps:
+        steps.set_postfix_str("copy warm-up")
+        special = set(tokenizer.all_special_ids)
+        regular = [i for i in range(len(tokenizer)) if i not in special]
+        copy_warmup(model, regular, steps=cfg.copy_warmup_steps, learning_rate=cfg.copy_warmup_learning_rate,
+                    batch_size=cfg.copy_warmup_batch_size, length=cfg.copy_warmup_length, seed=seed, progress=progress)
     steps.update()
 
     steps.set_postfix_str("saving")

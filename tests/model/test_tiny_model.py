@@ -263,3 +263,38 @@ def test_transformers_model_loads_the_folder_with_the_same_logits(model_dir):
     with torch.no_grad():
         ref = theirs(torch.from_numpy(ids)).logits.numpy()
     np.testing.assert_allclose(ours, ref, atol=1e-4)
+
+
+COPYING = SMALL.model_copy(update={"num_heads": 2, "rope_theta": 1e6, "copy_prior": True, "copy_warmup_steps": 5,
+                                   "copy_warmup_batch_size": 4, "copy_warmup_length": 64})
+
+
+@pytest.mark.slow
+def test_copy_prior_folder_is_a_stock_qwen2_that_transformers_loads_with_the_same_logits(specs, tmp_path):
+    import jax.numpy as jnp
+    import torch
+    from transformers import AutoModelForCausalLM
+
+    from inftool_jax.model import load_pretrained
+
+    folder = init_tiny_model(tmp_path / "copying", [specs], COPYING, seed=3, progress=False)
+    plain = init_tiny_model(tmp_path / "plain", [specs], COPYING.model_copy(update={"copy_prior": False, "copy_warmup_steps": 0}),
+                            seed=3, progress=False)
+    assert (folder / "model.safetensors").read_bytes() != (plain / "model.safetensors").read_bytes()
+    ids = np.array([[1, 5, 9, 200, 17, 2, 5, 9]], dtype=np.int64)
+    ours = np.asarray(load_pretrained(folder, progress=False)(jnp.asarray(ids), attention_mask=jnp.ones_like(ids)))
+    theirs = AutoModelForCausalLM.from_pretrained(str(folder), dtype=torch.float32).eval()
+    with torch.no_grad():
+        ref = theirs(torch.from_numpy(ids)).logits.numpy()
+    np.testing.assert_allclose(ours, ref, atol=1e-4)
+
+
+def test_cli_copy_prior_on_a_model_that_cannot_carry_it_exits_2_naming_the_key(specs, tmp_path, capsys):
+    config = tmp_path / "exp.yaml"
+    config.write_text(f"specs: [{specs}]\n")
+    out = tmp_path / "x"
+    code = main(["init-model", "--config", str(config), "--out", str(out), "--quiet", *SMALL_OVERRIDES,
+                 "tiny_model.copy_prior=true"])
+    err = capsys.readouterr().err
+    assert code == 2 and "tiny_model.copy_prior" in err and "head_dim >= 24" in err
+    assert not out.exists()

@@ -1,0 +1,131 @@
+"""The copy prior: a planted previous-token head and induction head, sharpened by a short copy warm-up."""
+
+from __future__ import annotations
+
+import copy
+
+import jax.numpy as jnp
+import numpy as np
+import pytest
+
+from inftool_jax.errors import InputError
+from inftool_jax.model import create_model
+from inftool_jax.model.copy_prior import check_copy_prior, plant_copy_circuit
+from inftool_jax.model.copy_warmup import copy_loss, copy_warmup, repeated_strings
+
+HF_CONFIG = {
+    "architectures": ["Qwen2ForCausalLM"],
+    "model_type": "qwen2",
+    "vocab_size": 256,
+    "hidden_size": 64,
+    "intermediate_size": 128,
+    "num_hidden_layers": 2,
+    "num_attention_heads": 2,
+    "num_key_value_heads": 2,
+    "hidden_act": "silu",
+    "max_position_embeddings": 512,
+    "rope_theta": 1_000_000.0,
+    "rms_norm_eps": 1e-6,
+    "tie_word_embeddings": True,
+}
+TOKENS = np.arange(4, 256)
+
+
+def layer0_head0_attention(model, ids: np.ndarray, theta: float) -> np.ndarray:
+    """``[T, T]`` attention probabilities of layer 0, query head 0, recomputed here with RoPE written out."""
+    attn = model.layers[0].self_attn
+    x = model.layers[0].input_layernorm(model.embed_tokens(jnp.asarray(ids[None])))
+    head_dim = attn.head_dim
+    q = np.asarray(attn.q_proj(x))[0, :, :head_dim]
+    k = np.asarray(attn.k_proj(x))[0, :, :head_dim]
+    half = head_dim // 2
+    positions = np.arange(len(ids))[:, None]
+    rotation = np.exp(1j * positions * theta ** (-np.arange(half) * 2.0 / head_dim))
+    qc = (q[:, :half] + 1j * q[:, half:]) * rotation
+    kc = (k[:, :half] + 1j * k[:, half:]) * rotation
+    scores = np.real(qc @ kc.conj().T) / np.sqrt(head_dim)
+    scores = np.where(np.tril(np.ones_like(scores, dtype=bool)), scores, -np.inf)
+    probs = np.exp(scores - scores.max(axis=1, keepdims=True))
+    return probs / probs.sum(axis=1, keepdims=True)
+
+
+def test_planted_layer0_head_attends_to_the_previous_token_whatever_the_tokens():
+    model = create_model(HF_CONFIG, seed=0)
+    plant_copy_circuit(model, HF_CONFIG, seed=0)
+    ids = np.random.default_rng(1).choice(TOKENS, 200)
+    probs = layer0_head0_attention(model, ids, HF_CONFIG["rope_theta"])
+    previous = probs[np.arange(1, 200), np.arange(0, 199)]
+    assert previous.min() > 0.95
+
+
+def test_an_unplanted_model_does_not_attend_to_the_previous_token():
+    model = create_model(HF_CONFIG, seed=0)
+    ids = np.random.default_rng(1).choice(TOKENS, 200)
+    probs = layer0_head0_attention(model, ids, HF_CONFIG["rope_theta"])
+    assert probs[np.arange(1, 200), np.arange(0, 199)].mean() < 0.2
+
+
+def test_planting_zeroes_the_scratch_dimensions_of_the_embedding_and_keeps_other_layers():
+    model = create_model(HF_CONFIG, seed=0)
+    before = np.asarray(model.layers[1].mlp.up_proj.weight[...]).copy()
+    plant_copy_circuit(model, HF_CONFIG, seed=0)
+    embedding = np.asarray(model.embed_tokens.weight[...])
+    assert np.all(embedding[:, 64 - 32 :] == 0) and np.any(embedding[:, : 64 - 32] != 0)
+    np.testing.assert_array_equal(np.asarray(model.layers[1].mlp.up_proj.weight[...]), before)
+
+
+def test_repeated_strings_mask_only_what_an_induction_head_can_predict():
+    ids, mask = repeated_strings(np.random.default_rng(0), 32, 96, TOKENS)
+    assert ids.shape == mask.shape == (32, 96) and ids.dtype == np.int32
+    for row, weights in zip(ids, mask):
+        period = int(np.argmax(weights)) - 1
+        assert 8 <= period <= 48
+        np.testing.assert_array_equal(row[period:], row[: 96 - period])
+        assert len(set(row[:period].tolist())) > 1 and weights[period + 1 :].all()
+        assert np.isin(row, TOKENS).all()
+
+
+def _copy_accuracy(model, seed: int = 99) -> float:
+    ids, mask = repeated_strings(np.random.default_rng(seed), 32, 96, TOKENS)
+    return float(copy_loss(model, jnp.asarray(ids), jnp.asarray(mask))[1])
+
+
+def test_the_planted_model_copies_repeated_strings_before_any_training():
+    planted = create_model(HF_CONFIG, seed=0)
+    plant_copy_circuit(planted, HF_CONFIG, seed=0)
+    assert _copy_accuracy(planted) > 0.5
+    assert _copy_accuracy(create_model(HF_CONFIG, seed=0)) < 0.05
+
+
+def test_a_short_warmup_makes_the_planted_model_copy_and_leaves_a_random_model_at_chance():
+    planted = create_model(HF_CONFIG, seed=0)
+    plant_copy_circuit(planted, HF_CONFIG, seed=0)
+    plain = create_model(HF_CONFIG, seed=0)
+    settings = dict(steps=80, learning_rate=3e-3, batch_size=16, length=96, seed=0, progress=False)
+    copy_warmup(planted, TOKENS, **settings)
+    copy_warmup(plain, TOKENS, **settings)
+    assert _copy_accuracy(planted) > 0.8
+    assert _copy_accuracy(plain) < 0.1
+
+
+def test_warmup_is_deterministic_for_a_seed():
+    a, b = create_model(HF_CONFIG, seed=0), create_model(HF_CONFIG, seed=0)
+    for model in (a, b):
+        plant_copy_circuit(model, HF_CONFIG, seed=0)
+        copy_warmup(model, TOKENS, steps=3, learning_rate=3e-3, batch_size=4, length=64, seed=5, progress=False)
+    np.testing.assert_array_equal(np.asarray(a.layers[1].self_attn.k_proj.weight[...]), np.asarray(b.layers[1].self_attn.k_proj.weight[...]))
+
+
+@pytest.mark.parametrize(
+    ("change", "needle"),
+    [
+        ({"num_hidden_layers": 1}, "at least 2 layers"),
+        ({"tie_word_embeddings": False}, "tie_word_embeddings"),
+        ({"num_attention_heads": 4}, "head_dim >= 24"),
+    ],
+)
+def test_models_that_cannot_carry_the_circuit_are_input_errors_naming_the_key(change, needle):
+    config = copy.deepcopy(HF_CONFIG) | change
+    with pytest.raises(InputError, match=needle) as err:
+        check_copy_prior(config)
+    assert "tiny_model.copy_prior" in str(err.value)
