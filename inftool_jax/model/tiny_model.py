@@ -88,9 +88,10 @@ class TinyModelConfig(Section):
     tie_word_embeddings: bool = True
     """Share the input embedding with the output projection."""
     copy_prior: bool = False
-    """Plant a previous-token head (layer 0) and an induction head (layer 1) in the random weights (see
-    inftool_jax/model/copy_prior.py): a model this small does not learn to copy from its context within minutes
-    of training, and tool calls are mostly copying. Needs tied embeddings, 2+ layers and head_dim >= 24."""
+    """Plant heads that look one and two tokens back (layer 0) and two induction heads (layer 1) in the random
+    weights (see inftool_jax/model/copy_prior.py): a model this small does not learn to copy from its context within
+    minutes of training, and tool calls are mostly copying. Needs tied embeddings, 2+ layers, 2+ KV heads and
+    head_dim >= 24."""
     copy_warmup_steps: int = Field(default=0, ge=0)
     """Steps of training on repeated random token strings after planting (0 = none): sharpens the planted
     circuit from ~10% to ~95% copy accuracy in ~150 steps (~1 minute on 2 CPU cores at 128 wide)."""

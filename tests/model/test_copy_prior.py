@@ -31,13 +31,14 @@ HF_CONFIG = {
 TOKENS = np.arange(4, 256)
 
 
-def layer0_head0_attention(model, ids: np.ndarray, theta: float) -> np.ndarray:
-    """``[T, T]`` attention probabilities of layer 0, query head 0, recomputed here with RoPE written out."""
+def layer0_attention(model, ids: np.ndarray, theta: float, head: int) -> np.ndarray:
+    """``[T, T]`` attention probabilities of a layer-0 query head, recomputed here with RoPE written out."""
     attn = model.layers[0].self_attn
     x = model.layers[0].input_layernorm(model.embed_tokens(jnp.asarray(ids[None])))
     head_dim = attn.head_dim
-    q = np.asarray(attn.q_proj(x))[0, :, :head_dim]
-    k = np.asarray(attn.k_proj(x))[0, :, :head_dim]
+    kv = head // (attn.num_heads // attn.num_kv_heads)
+    q = np.asarray(attn.q_proj(x))[0, :, head * head_dim : (head + 1) * head_dim]
+    k = np.asarray(attn.k_proj(x))[0, :, kv * head_dim : (kv + 1) * head_dim]
     half = head_dim // 2
     positions = np.arange(len(ids))[:, None]
     rotation = np.exp(1j * positions * theta ** (-np.arange(half) * 2.0 / head_dim))
@@ -49,19 +50,21 @@ def layer0_head0_attention(model, ids: np.ndarray, theta: float) -> np.ndarray:
     return probs / probs.sum(axis=1, keepdims=True)
 
 
-def test_planted_layer0_head_attends_to_the_previous_token_whatever_the_tokens():
-    model = create_model(HF_CONFIG, seed=0)
-    plant_copy_circuit(model, HF_CONFIG, seed=0)
+@pytest.mark.parametrize("config", [HF_CONFIG, HF_CONFIG | {"num_attention_heads": 4, "hidden_size": 128}],
+                         ids=["one-query-head-per-kv-head", "two-query-heads-per-kv-head"])
+@pytest.mark.parametrize("offset", [1, 2])
+def test_planted_layer0_heads_attend_one_and_two_tokens_back_whatever_the_tokens(config, offset):
+    model = create_model(config, seed=0)
+    plant_copy_circuit(model, config, seed=0)
     ids = np.random.default_rng(1).choice(TOKENS, 200)
-    probs = layer0_head0_attention(model, ids, HF_CONFIG["rope_theta"])
-    previous = probs[np.arange(1, 200), np.arange(0, 199)]
-    assert previous.min() > 0.95
+    probs = layer0_attention(model, ids, config["rope_theta"], head=offset - 1)
+    assert probs[np.arange(offset, 200), np.arange(0, 200 - offset)].min() > 0.95
 
 
 def test_an_unplanted_model_does_not_attend_to_the_previous_token():
     model = create_model(HF_CONFIG, seed=0)
     ids = np.random.default_rng(1).choice(TOKENS, 200)
-    probs = layer0_head0_attention(model, ids, HF_CONFIG["rope_theta"])
+    probs = layer0_attention(model, ids, HF_CONFIG["rope_theta"], head=0)
     assert probs[np.arange(1, 200), np.arange(0, 199)].mean() < 0.2
 
 
@@ -122,6 +125,7 @@ def test_warmup_is_deterministic_for_a_seed():
         ({"num_hidden_layers": 1}, "at least 2 layers"),
         ({"tie_word_embeddings": False}, "tie_word_embeddings"),
         ({"num_attention_heads": 4}, "head_dim >= 24"),
+        ({"num_key_value_heads": 1}, "2 KV heads"),
     ],
 )
 def test_models_that_cannot_carry_the_circuit_are_input_errors_naming_the_key(change, needle):
