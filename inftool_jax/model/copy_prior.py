@@ -17,7 +17,8 @@ The planted weights (torch layout ``[out, in]``; ``g`` = query heads per KV head
   fastest RoPE frequencies, so that head 0's score ``sum_f a^2 cos((i - j - 1) theta_f)`` peaks at key
   ``j = i - 1`` and head 1's at ``j = i - 2``. Their value is an orthonormal sketch of the (normalised)
   token embedding; head 0 writes it into the first scratch half, head 1 into the second.
-* Layer 1, two induction heads on the slowest RoPE frequencies (so the match barely depends on distance):
+* Layer 1, two induction heads on the slowest RoPE frequencies (so the match barely depends on distance; this
+  wants a large ``rope_theta``, e.g. Qwen2.5's 1e6, under which they barely rotate over a prompt):
   query head 0 matches the current token against each key's previous token; query head ``g`` (the next
   KV head) matches the current *and* previous token against each key's two previous tokens, which tells
   apart the many places a single digit occurs. Both copy the key's own token: their value is its sketch
@@ -31,143 +32,156 @@ from typing import Any
 import numpy as np
 
 from inftool_jax.errors import InputError
+from inftool_jax.model.architecture import DecoderConfig, parse_hf_config
+from inftool_jax.model.rope import inverse_frequencies
 
 POSITION_FREQUENCIES = 4
 """Fastest RoPE frequency pairs the position heads use (enough for a ~10-nat margin over the neighbours)."""
 CONTENT_FREQUENCIES = 8
-"""Slowest RoPE frequency pairs the induction head matches on (they barely rotate over a few hundred tokens
-at theta 1e6)."""
+"""Slowest RoPE frequency pairs the induction heads match on; they must leave the fastest pairs out, which rotate too
+fast for a match between tokens far apart."""
 POSITION_BIAS = 9.0
 """Query/key bias on those pairs; the score margin over the neighbouring offsets grows with its square."""
 MATCH_GAIN = 2.0
-"""Scale of the induction head's query and key (the match score grows with its square)."""
+"""Scale of the induction heads' queries and keys (the match score grows with its square)."""
 SCRATCH_WRITE_NORM = 0.2
-"""Norm of what the position heads write together: about a token embedding's norm at init (std 0.02 x sqrt(96))."""
+"""Norm of what the position heads write together: about a token embedding's norm at the usual init (std 0.02 over
+~100 dimensions), so neither drowns the other after the next RMSNorm."""
+KEY = "tiny_model.copy_prior"
 
 
-def check_copy_prior(hf_config: dict[str, Any], key: str = "tiny_model.copy_prior") -> None:
-    """Raise :class:`InputError` (naming ``key``) when the model cannot carry the planted circuit."""
-    hidden = hf_config["hidden_size"]
-    heads = hf_config["num_attention_heads"]
-    head_dim = hf_config.get("head_dim") or hidden // heads
+def check_copy_prior(hf_config: dict[str, Any] | DecoderConfig, key: str = KEY) -> DecoderConfig:
+    """The parsed architecture; raises :class:`InputError` (naming ``key``) when it cannot carry the circuit."""
+    arch = hf_config if isinstance(hf_config, DecoderConfig) else parse_hf_config(hf_config, source="<config>")
     problems = []
-    if hf_config["num_hidden_layers"] < 2:
+    if arch.num_layers < 2:
         problems.append("needs at least 2 layers (position heads in layer 0, induction heads in layer 1)")
-    if heads < 2 or hf_config.get("num_key_value_heads", heads) < 2:
+    if arch.num_heads < 2 or arch.num_kv_heads < 2:
         problems.append("needs at least 2 attention heads and 2 KV heads")
-    if not hf_config.get("tie_word_embeddings", False):
-        problems.append("needs tie_word_embeddings (the induction head copies through the shared embedding)")
-    if hidden < 2 * head_dim:
-        problems.append(f"needs hidden_size >= 2 x head_dim ({hidden} < 2 x {head_dim})")
-    if head_dim // 2 < POSITION_FREQUENCIES + CONTENT_FREQUENCIES:
-        problems.append(f"needs head_dim >= {2 * (POSITION_FREQUENCIES + CONTENT_FREQUENCIES)} (got {head_dim})")
+    if not arch.tie_word_embeddings:
+        problems.append("needs tie_word_embeddings (the induction heads copy through the shared embedding)")
+    if not arch.attention_bias or arch.qk_norm:
+        problems.append("needs q/k/v biases and no q/k norm (the position heads live in the biases; Qwen2 has both)")
+    if arch.hidden_size < 2 * arch.head_dim:
+        problems.append(f"needs hidden_size >= 2 x head_dim ({arch.hidden_size} < 2 x {arch.head_dim})")
+    if arch.head_dim // 2 < POSITION_FREQUENCIES + CONTENT_FREQUENCIES:
+        problems.append(f"needs head_dim >= {2 * (POSITION_FREQUENCIES + CONTENT_FREQUENCIES)} (got {arch.head_dim})")
     if problems:
         raise InputError("<config>", key, "; ".join(problems))
+    return arch
+
+
+class _Attention:
+    """One layer's attention weights as float32 numpy arrays (torch layout ``[out, in]``), written back by ``store``."""
+
+    def __init__(self, layer: Any, arch: DecoderConfig):
+        self.attn = layer.self_attn
+        self.head_dim = arch.head_dim
+        self.group = arch.num_heads // arch.num_kv_heads
+        self.w = {}
+        for name in ("q_proj", "k_proj", "v_proj", "o_proj"):
+            proj = getattr(self.attn, name)
+            self.w[name] = np.array(proj.weight[...], dtype=np.float32)
+            if name != "o_proj":
+                self.w[name + ".bias"] = np.array(proj.bias[...], dtype=np.float32)
+
+    def rows(self, head: int) -> slice:
+        return slice(head * self.head_dim, (head + 1) * self.head_dim)
+
+    def kv_rows(self, query_head: int) -> slice:
+        return self.rows(query_head // self.group)
+
+    def clear(self, query_head: int) -> None:
+        """Zero a query head, its KV head and its output columns: the planted values replace them."""
+        for name in ("q_proj", "q_proj.bias"):
+            self.w[name][self.rows(query_head)] = 0.0
+        for name in ("k_proj", "k_proj.bias", "v_proj", "v_proj.bias"):
+            self.w[name][self.kv_rows(query_head)] = 0.0
+        self.w["o_proj"][:, self.rows(query_head)] = 0.0
+
+    def store(self) -> None:
+        import jax.numpy as jnp
+
+        for name, value in self.w.items():
+            proj = getattr(self.attn, name.split(".")[0])
+            param = proj.bias if name.endswith(".bias") else proj.weight
+            param[...] = jnp.asarray(value, dtype=param[...].dtype)
 
 
 def plant_copy_circuit(model: Any, hf_config: dict[str, Any], seed: int = 0) -> None:
     """Write the position heads (layer 0) and induction heads (layer 1) into ``model`` in place.
 
-    ``model`` is a freshly initialised :class:`~inftool_jax.model.decoder.CausalLM` with tied embeddings;
-    every other weight keeps its random initial value.
+    ``model`` is a freshly initialised :class:`~inftool_jax.model.decoder.CausalLM`; every weight not named in the
+    module docstring keeps its random initial value.
     """
     import jax.numpy as jnp
 
-    check_copy_prior(hf_config)
-    rng = np.random.default_rng(seed)
-    hidden = hf_config["hidden_size"]
-    heads = hf_config["num_attention_heads"]
-    group = heads // hf_config.get("num_key_value_heads", heads)
-    head_dim = hf_config.get("head_dim") or hidden // heads
-    half = head_dim // 2
-    scratch = head_dim
-    block = scratch // 2
-    embed_dims = hidden - scratch
-    theta = hf_config.get("rope_theta", 10000.0)
-    inv_freq = theta ** (-np.arange(half) * 2.0 / head_dim)
-
+    arch = check_copy_prior(hf_config)
+    scratch = arch.head_dim
+    embed_dims = arch.hidden_size - scratch
     embedding = np.array(model.embed_tokens.weight[...], dtype=np.float32)
     embedding[:, embed_dims:] = 0.0
     model.embed_tokens.weight[...] = jnp.asarray(embedding, dtype=model.embed_tokens.weight[...].dtype)
     # Orthonormal rows: a scratch-sized sketch of the embedding dimensions.
-    sketch = np.linalg.qr(rng.normal(size=(embed_dims, scratch)))[0].T  # [scratch, embed_dims]
+    sketch = np.linalg.qr(np.random.default_rng(seed).normal(size=(embed_dims, scratch)))[0].T  # [scratch, embed_dims]
+    plant_position_heads(model.layers[0], arch, sketch)
+    plant_induction_heads(model.layers[1], arch, sketch)
 
-    def rows(head: int) -> slice:
-        return slice(head * head_dim, (head + 1) * head_dim)
 
-    def load(layer: Any) -> dict[str, np.ndarray]:
-        attn = layer.self_attn
-        weights = {}
-        for name in ("q_proj", "k_proj", "v_proj", "o_proj"):
-            proj = getattr(attn, name)
-            weights[name] = np.array(proj.weight[...], dtype=np.float32)
-            if name != "o_proj":
-                if proj.bias is None:
-                    raise InputError("<config>", "tiny_model.copy_prior", "needs attention biases (Qwen2 has them)")
-                weights[name + ".bias"] = np.array(proj.bias[...], dtype=np.float32)
-        return weights
+def plant_position_heads(layer: Any, arch: DecoderConfig, sketch: np.ndarray) -> None:
+    """Query heads 0 and 1 attend 1 and 2 tokens back and write the sketch of that token into scratch halves 0 and 1.
 
-    def clear(weights: dict[str, np.ndarray], query_head: int) -> None:
-        """Zero a query head, its KV head and its output columns: the planted values replace them."""
-        kv = query_head // group
-        weights["q_proj"][rows(query_head)] = 0.0
-        weights["q_proj.bias"][rows(query_head)] = 0.0
-        for name in ("k_proj", "v_proj"):
-            weights[name][rows(kv)] = 0.0
-            weights[name + ".bias"][rows(kv)] = 0.0
-        weights["o_proj"][:, rows(query_head)] = 0.0
-
-    def store(layer: Any, weights: dict[str, np.ndarray]) -> None:
-        attn = layer.self_attn
-        for name, value in weights.items():
-            proj = getattr(attn, name.split(".")[0])
-            param = proj.bias if name.endswith(".bias") else proj.weight
-            param[...] = jnp.asarray(value, dtype=param[...].dtype)
-
-    # Layer 0: position heads. RoPE turns (q_f, k_f) into q_f conj(k_f) e^{i (i-j) theta_f}. With
-    # k_f = a e^{i theta_f} and q_f = a e^{-i (d-1) theta_f}, the score is sum_f a^2 cos((i - j - d) theta_f),
-    # largest at j = i - d.
-    weights = load(model.layers[0])
-    for offset, head in ((1, 0), (2, 1)):
-        clear(weights, head)
-    for offset, head in ((1, 0), (2, 1)):
-        kv = head // group
-        q_bias, k_bias = weights["q_proj.bias"][rows(head)], weights["k_proj.bias"][rows(kv)]
+    RoPE turns (q_f, k_f) into q_f conj(k_f) e^{i (i-j) theta_f}. With k_f = a e^{i theta_f} and
+    q_f = a e^{-i (d-1) theta_f}, the score is sum_f a^2 cos((i - j - d) theta_f), largest at j = i - d.
+    """
+    attn = _Attention(layer, arch)
+    half, block = arch.head_dim // 2, arch.head_dim // 2
+    embed_dims = sketch.shape[1]
+    inv_freq = inverse_frequencies(arch)
+    heads = {1: 0, 2: 1}  # offset -> query head
+    for head in heads.values():
+        attn.clear(head)
+    # The normalised input has norm ~sqrt(hidden); a block of its sketch ~sqrt(hidden * block / embed_dims).
+    gain = SCRATCH_WRITE_NORM / np.sqrt(2 * arch.hidden_size * block / embed_dims)
+    for offset, head in heads.items():
+        q_bias = attn.w["q_proj.bias"][attn.rows(head)]
+        k_bias = attn.w["k_proj.bias"][attn.kv_rows(head)]
         for f in range(POSITION_FREQUENCIES):
             q_bias[f] = POSITION_BIAS * np.cos((offset - 1) * inv_freq[f])
             q_bias[f + half] = -POSITION_BIAS * np.sin((offset - 1) * inv_freq[f])
             k_bias[f] = POSITION_BIAS * np.cos(inv_freq[f])
             k_bias[f + half] = POSITION_BIAS * np.sin(inv_freq[f])
-        weights["v_proj"][kv * head_dim : kv * head_dim + scratch, :embed_dims] = sketch
-        # The normalised input has norm ~sqrt(hidden); a block of its sketch ~sqrt(hidden * block / embed_dims).
-        gain = SCRATCH_WRITE_NORM / np.sqrt(2 * hidden * block / embed_dims)
+        attn.w["v_proj"][attn.kv_rows(head)][:, :embed_dims] = sketch
         target = embed_dims + (offset - 1) * block
-        weights["o_proj"][target : target + block, head * head_dim : head * head_dim + block] = gain * np.eye(block)
-    store(model.layers[0], weights)
+        attn.w["o_proj"][target : target + block, attn.rows(head)][:, :block] = gain * np.eye(block)
+    attn.store()
 
-    # Layer 1: induction heads on the slowest RoPE frequency pairs (content, nearly position-free).
-    weights = load(model.layers[1])
-    one_token, two_tokens = 0, group  # query heads on KV heads 0 and 1
+
+def plant_induction_heads(layer: Any, arch: DecoderConfig, sketch: np.ndarray) -> None:
+    """Query head 0 matches (current token) against each key's previous token; query head ``group`` (on the next KV
+    head) matches (current, previous token) against each key's (previous, second previous). Both copy the key's token.
+    """
+    attn = _Attention(layer, arch)
+    half, block, pairs = arch.head_dim // 2, arch.head_dim // 2, CONTENT_FREQUENCIES
+    embed_dims = sketch.shape[1]
+    one_token, two_tokens = 0, attn.group
     for head in (one_token, two_tokens):
-        clear(weights, head)
-    pairs = CONTENT_FREQUENCIES
-    slots = list(range(half - pairs, half)) + list(range(head_dim - pairs, head_dim))
+        attn.clear(head)
+    slots = list(range(half - pairs, half)) + list(range(arch.head_dim - pairs, arch.head_dim))
     # Per dimension the scratch copy is shorter than the embedding by sqrt(scratch / embed_dims).
-    scratch_gain = MATCH_GAIN * np.sqrt(embed_dims / scratch)
-    q1, k1 = weights["q_proj"][rows(one_token)], weights["k_proj"][rows(one_token // group)]
-    q2, k2 = weights["q_proj"][rows(two_tokens)], weights["k_proj"][rows(two_tokens // group)]
+    scratch_gain = MATCH_GAIN * np.sqrt(embed_dims / arch.head_dim)
+    q1, k1 = attn.w["q_proj"][attn.rows(one_token)], attn.w["k_proj"][attn.kv_rows(one_token)]
+    q2, k2 = attn.w["q_proj"][attn.rows(two_tokens)], attn.w["k_proj"][attn.kv_rows(two_tokens)]
     for j, slot in enumerate(slots):
-        # current token vs the key's previous token, on all content slots
-        q1[slot, :embed_dims] = MATCH_GAIN * sketch[j % block]
-        k1[slot, embed_dims + j % block] = scratch_gain
+        q1[slot, :embed_dims] = MATCH_GAIN * sketch[j % block]  # current token ...
+        k1[slot, embed_dims + j % block] = scratch_gain  # ... vs the key's previous token (scratch half 0)
         if j < pairs:  # current token vs the key's previous token
             q2[slot, :embed_dims] = MATCH_GAIN * sketch[j]
             k2[slot, embed_dims + j] = scratch_gain
-        else:  # the query's previous token vs the key's token two back
+        else:  # the query's previous token vs the key's second previous token (scratch half 1)
             q2[slot, embed_dims + j - pairs] = scratch_gain
             k2[slot, embed_dims + block + j - pairs] = scratch_gain
     for head in (one_token, two_tokens):
-        kv = head // group
-        weights["v_proj"][kv * head_dim : kv * head_dim + scratch, :embed_dims] = sketch
-        weights["o_proj"][:embed_dims, head * head_dim : head * head_dim + scratch] = sketch.T
-    store(model.layers[1], weights)
+        attn.w["v_proj"][attn.kv_rows(head)][: arch.head_dim, :embed_dims] = sketch
+        attn.w["o_proj"][:embed_dims, attn.rows(head)] = sketch.T
+    attn.store()

@@ -2,8 +2,9 @@
 
 Each row is a random string of a random period (so no fixed offset can stand in for copying) repeated to the
 row's length; the loss covers the tokens an induction head can predict (the second copy on, after its first
-token). The planted circuit of :mod:`copy_prior` starts at ~10% copy accuracy and reaches ~95% within
-~150 steps; without it, the same model stays at chance for thousands of steps.
+token). Measured on a 4x128 model with a 500-token alphabet: the circuit planted by :mod:`copy_prior` copies
+0.77 of those tokens at step 0 and 0.995 after 100 steps; the same model without it goes from 0.002 to 0.011 in
+600 steps.
 """
 
 from __future__ import annotations
@@ -46,7 +47,8 @@ def copy_warmup(model: Any, token_ids: Sequence[int], *, steps: int, learning_ra
                 length: int, seed: int = 0, progress: bool = True) -> dict[str, float]:
     """Train ``model`` in place for ``steps`` AdamW steps on :func:`repeated_strings` of ``token_ids``.
 
-    Warm-up over the first 10% of steps, cosine decay to a tenth, clipping at norm 1, no weight decay.
+    Linear warm-up over the first 10% of steps (at least one), cosine decay to a tenth, clipping at norm 1, no weight
+    decay.
     Returns the last step's ``{"loss", "copy_accuracy"}`` (nothing when ``steps`` is 0).
     """
     from tqdm.auto import tqdm
@@ -54,7 +56,8 @@ def copy_warmup(model: Any, token_ids: Sequence[int], *, steps: int, learning_ra
     if steps <= 0:
         return {}
     token_ids = np.asarray(token_ids, dtype=np.int32)
-    schedule = optax.warmup_cosine_decay_schedule(0.0, learning_rate, max(1, steps // 10), steps, learning_rate / 10)
+    warmup = max(1, steps // 10)
+    schedule = optax.warmup_cosine_decay_schedule(0.0, learning_rate, warmup, max(steps, warmup + 1), learning_rate / 10)
     optimizer = optax.chain(optax.clip_by_global_norm(1.0), optax.adamw(schedule, b1=0.9, b2=0.95, weight_decay=0.0))
     graphdef, params, rest = nnx.split(model, nnx.Param, ...)
     opt_state = optimizer.init(params)

@@ -91,16 +91,17 @@ class TinyModelConfig(Section):
     """Plant heads that look one and two tokens back (layer 0) and two induction heads (layer 1) in the random
     weights (see inftool_jax/model/copy_prior.py): a model this small does not learn to copy from its context within
     minutes of training, and tool calls are mostly copying. Needs tied embeddings, 2+ layers, 2+ KV heads and
-    head_dim >= 24."""
+    head_dim >= 24, and wants a large rope_theta (1e6) so the induction heads' match holds across a prompt."""
     copy_warmup_steps: int = Field(default=0, ge=0)
-    """Steps of training on repeated random token strings after planting (0 = none): sharpens the planted
-    circuit from ~10% to ~95% copy accuracy in ~150 steps (~1 minute on 2 CPU cores at 128 wide)."""
+    """Steps of training on repeated random token strings after planting (0 = none; 150 at 128 wide take ~40 s on 2
+    CPU cores). Measured at 128 wide on a 500-token alphabet: the planted circuit copies 0.77 of the predictable tokens
+    at step 0 and 0.995 after 100 steps. Without copy_prior it is a control: the unplanted model stays near chance."""
     copy_warmup_learning_rate: float = Field(default=3.0e-3, gt=0)
     """Peak AdamW learning rate of the copy warm-up (10% linear warm-up, cosine decay to a tenth)."""
     copy_warmup_batch_size: int = Field(default=16, ge=1)
     """Rows per copy warm-up step."""
     copy_warmup_length: int = Field(default=128, ge=32)
-    """Tokens per copy warm-up row (string periods are 8 to 48 tokens)."""
+    """Tokens per copy warm-up row (string periods are 8 to 48 tokens, at most half the row)."""
     tool_rendering: Literal["compact", "full"] = "compact"
     """How the chat template lists offered tools: compact = one signature line per tool (names, types, enums,
     optional marks; a few dozen tokens each), full = each tool's whole JSON schema as in Qwen2.5 (~220 tokens each)."""
@@ -372,16 +373,20 @@ def train_tokenizer(texts: Sequence[str], vocab_size: int = 3072, min_frequency:
 # Model
 
 
-def tiny_hf_config(cfg: TinyModelConfig, tokenizer: Any) -> dict[str, Any]:
-    """The HF ``config.json`` of the tiny Qwen2 for this tokenizer."""
+def tiny_hf_config(cfg: TinyModelConfig, tokenizer: Any = None) -> dict[str, Any]:
+    """The HF ``config.json`` of the tiny Qwen2 for this tokenizer.
+
+    Without a tokenizer the vocabulary size and special token ids are placeholders: the architecture alone, for
+    checks before the tokenizer is trained.
+    """
     multiple = max(1, cfg.pad_vocab_to_multiple_of)
-    vocab = -(-len(tokenizer) // multiple) * multiple
+    vocab = -(-len(tokenizer) // multiple) * multiple if tokenizer is not None else multiple
     if cfg.hidden_size % cfg.num_heads or cfg.num_heads % cfg.num_kv_heads:
         raise InputError(
             "<config>", "tiny_model.num_heads", "hidden_size must divide by num_heads and num_heads by num_kv_heads"
         )
-    pad_id = tokenizer.convert_tokens_to_ids(END_OF_TEXT)
-    eos_id = tokenizer.convert_tokens_to_ids(IM_END)
+    pad_id = tokenizer.convert_tokens_to_ids(END_OF_TEXT) if tokenizer is not None else 0
+    eos_id = tokenizer.convert_tokens_to_ids(IM_END) if tokenizer is not None else 0
     return {
         "architectures": ["Qwen2ForCausalLM"],
         "model_type": "qwen2",
@@ -424,7 +429,11 @@ def init_tiny_model(
     """
     from tqdm.auto import tqdm
 
+    from inftool_jax.model.copy_prior import check_copy_prior, plant_copy_circuit
+
     cfg = cfg or TinyModelConfig()
+    if cfg.copy_prior:  # before minutes of corpus rendering and BPE training
+        check_copy_prior(tiny_hf_config(cfg))
     out = Path(out_dir)
     if out.exists() and (not out.is_dir() or any(out.iterdir())):
         if not overwrite:
@@ -442,12 +451,9 @@ def init_tiny_model(
 
     steps.set_postfix_str("initialising model")
     from inftool_jax.model import create_model, save_pretrained
-    from inftool_jax.model.copy_prior import check_copy_prior, plant_copy_circuit
     from inftool_jax.model.copy_warmup import copy_warmup
 
     hf_config = tiny_hf_config(cfg, tokenizer)
-    if cfg.copy_prior:
-        check_copy_prior(hf_config)
     model = create_model(hf_config, seed=seed, dtype="float32")
     if cfg.copy_prior:
         plant_copy_circuit(model, hf_config, seed=seed)
