@@ -27,21 +27,3 @@ def pytest_collection_modifyitems(config, items):
 # The files measured as longest (minutes each on 2 cores): started first of all.
 _LONGEST_FILES = {"tests/test_learning_cpu_tiny.py": 0, "tests/sft/test_trainer.py": 1, "tests/rl/test_grpo_run.py": 2,
                   "tests/commands/test_train.py": 3}
-
-# The learning recipe (tests/test_learning_cpu_tiny.py, ~10 minutes alone) is the suite's critical path. Under
-# pytest-xdist the other worker's tests would take half the CPU from it (measured: 17 minutes instead of 10), so a
-# worker lowers its own priority as soon as it runs any other test; the recipe, started first by its worker, keeps
-# normal priority, and the rest of the suite runs in the CPU time it leaves.
-_LEARNING_FILE = "tests/test_learning_cpu_tiny.py"
-_niced = False
-
-
-def pytest_runtest_setup(item):
-    global _niced
-    if _niced or not os.environ.get("PYTEST_XDIST_WORKER") or item.nodeid.startswith(_LEARNING_FILE):
-        return
-    _niced = True
-    try:
-        os.nice(10)
-    except OSError:  # not allowed here: run at normal priority
-        pass
