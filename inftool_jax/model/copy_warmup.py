@@ -47,18 +47,20 @@ def copy_warmup(model: Any, token_ids: Sequence[int], *, steps: int, learning_ra
                 length: int, seed: int = 0, progress: bool = True) -> dict[str, float]:
     """Train ``model`` in place for ``steps`` AdamW steps on :func:`repeated_strings` of ``token_ids``.
 
-    Linear warm-up over the first 10% of steps (at least one), cosine decay to a tenth, clipping at norm 1, no weight
-    decay.
+    The trainer's optimiser (:func:`~inftool_jax.train.optimizer.make_optimizer`) with its defaults: linear warm-up
+    over the first 10% of steps, cosine decay to a tenth, clipping at norm 1, no weight decay.
     Returns the last step's ``{"loss", "copy_accuracy"}`` (nothing when ``steps`` is 0).
     """
     from tqdm.auto import tqdm
 
     if steps <= 0:
         return {}
+    from inftool_jax.train.config import TrainConfig
+    from inftool_jax.train.optimizer import make_optimizer
+
     token_ids = np.asarray(token_ids, dtype=np.int32)
-    warmup = max(1, steps // 10)
-    schedule = optax.warmup_cosine_decay_schedule(0.0, learning_rate, warmup, max(steps, warmup + 1), learning_rate / 10)
-    optimizer = optax.chain(optax.clip_by_global_norm(1.0), optax.adamw(schedule, b1=0.9, b2=0.95, weight_decay=0.0))
+    # The trainer's optimiser with its defaults (clip 1, betas 0.9 / 0.95, no decay, cosine to a tenth).
+    optimizer = make_optimizer(TrainConfig(learning_rate=learning_rate, warmup_steps=max(1, steps // 10)), steps)
     graphdef, params, rest = nnx.split(model, nnx.Param, ...)
     opt_state = optimizer.init(params)
 
