@@ -36,7 +36,7 @@ CLIENT_SIDE: list[float] = []
 
 
 async def _ours(url: str, limit: int, n: int, max_tries: int) -> None:
-    from inftool_jax.synth.openai_client import ChatClient
+    from inftool_jax.synth.llm.openai_client import ChatClient
 
     client = ChatClient(url + "/v1", "bench", max_concurrency=limit, timeout_s=30, max_tries=max_tries, backoff_base_s=0.01)
     start = time.perf_counter()

@@ -32,7 +32,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests" / "evaluate
 import bfcl_official  # noqa: E402
 import corruptions  # noqa: E402
 
-from inftool_jax.evaluate import bfcl_checker, bfcl_data  # noqa: E402
+from inftool_jax.evaluate import bfcl_data
+from inftool_jax.grading import bfcl_checker  # noqa: E402
 
 
 def build_answers(n: int, seed: int) -> list[tuple[str, object, str]]:

@@ -52,7 +52,7 @@ SPECS = ROOT / "configs" / "specs"
 
 
 def make_model(folder: Path, args) -> Path:
-    from inftool_jax.model.tiny_model import TinyModelConfig, init_tiny_model
+    from inftool_jax.bootstrap.tiny_model import TinyModelConfig, init_tiny_model
 
     cfg = TinyModelConfig(num_layers=args.layers, hidden_size=args.hidden, num_heads=4, num_kv_heads=2,
                           intermediate_size=args.intermediate)
@@ -113,7 +113,7 @@ class Ours:
         from inftool_jax.model.tokenizer import load_tokenizer
         from inftool_jax.rl.grpo_stage_config import GRPOStageConfig
         from inftool_jax.rl.grpo_trainer import GRPOTrainer
-        from inftool_jax.rl.reward_config import RewardConfig
+        from inftool_jax.grading.reward_config import RewardConfig
         from inftool_jax.rollout.episode_rollout import EpisodeRollouts
         from inftool_jax.rollout.tool_env import ToolEnvironment
         from inftool_jax.train.config import TrainConfig
@@ -162,9 +162,9 @@ def run_trl(model_dir: Path, out_dir: Path, prompt_text: str, target, args, step
     from trl import GRPOConfig, GRPOTrainer
 
     from inftool_jax.calls import get_format
-    from inftool_jax.rl.reward_config import RewardConfig
-    from inftool_jax.rl.reward_reference import score_reference
-    from inftool_jax.rl.reward_target import Attempt
+    from inftool_jax.grading.reward_config import RewardConfig
+    from inftool_jax.grading.reward_reference import score_reference
+    from inftool_jax.grading.reward_target import Attempt
 
     torch.set_num_threads(threads)
     torch.manual_seed(0)

@@ -55,11 +55,11 @@ def main() -> None:
     from tqdm import tqdm
 
     from inftool_jax.calls import get_format
-    from inftool_jax.rl.gated_reward import GatedReward
-    from inftool_jax.rl.reward_config import RewardConfig
-    from inftool_jax.rl.reward_encode import encode_batch
-    from inftool_jax.rl.reward_reference import score_reference
-    from inftool_jax.rl.reward_target import Attempt
+    from inftool_jax.grading.gated_reward import GatedReward
+    from inftool_jax.grading.reward_config import RewardConfig
+    from inftool_jax.grading.reward_encode import encode_batch
+    from inftool_jax.grading.reward_reference import score_reference
+    from inftool_jax.grading.reward_target import Attempt
 
     load_start = _load()
     cases = _cases()

@@ -1,7 +1,8 @@
 """The ``inftool`` entry point.
 
 Each subcommand lives in its own module under ``inftool_jax/commands/`` and
-exposes ``register(subparsers)``, which adds its parser and sets ``func``.
+exposes ``register(subparsers)``, which adds its parser and sets ``func``; :data:`COMMANDS`
+lists them as one :class:`~inftool_jax.registry.Registry`.
 Command modules import only argparse-level things at import time, so
 ``inftool --help`` stays fast and never imports jax.
 """
@@ -9,20 +10,15 @@ Command modules import only argparse-level things at import time, so
 from __future__ import annotations
 
 import argparse
-import importlib
-import pkgutil
 import sys
 
 from inftool_jax import __version__
 from inftool_jax.errors import InputError
+from inftool_jax.registry import Registry
 
-
-def _command_modules():
-    import inftool_jax.commands as pkg
-
-    for info in sorted(pkgutil.iter_modules(pkg.__path__), key=lambda m: m.name):
-        if not info.name.startswith("_"):
-            yield importlib.import_module(f"inftool_jax.commands.{info.name}")
+COMMANDS: Registry = Registry("command", "COMMAND")
+for _name in ("specs", "init_model", "synth", "serve", "train", "eval", "export", "config"):
+    COMMANDS.lazy(_name, f"inftool_jax.commands.{_name}:register")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -32,8 +28,8 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--version", action="version", version=f"inftool_jax {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
-    for module in _command_modules():
-        module.register(sub)
+    for name in COMMANDS.names():
+        COMMANDS.get(name)(sub)
     return parser
 
 

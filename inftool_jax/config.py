@@ -16,9 +16,9 @@ from pydantic import PrivateAttr, ValidationError
 from inftool_jax.config_base import Section
 from inftool_jax.errors import InputError
 from inftool_jax.model.config import DistributedConfig, MeshConfig, ModelConfig
-from inftool_jax.model.tiny_model import TinyModelConfig
+from inftool_jax.bootstrap.tiny_model import TinyModelConfig
 from inftool_jax.rl.grpo_stage_config import GRPOStageConfig
-from inftool_jax.rl.reward_config import RewardConfig
+from inftool_jax.grading.reward_config import RewardConfig
 from inftool_jax.rollout.sampling_config import SamplingConfig
 from inftool_jax.sft.config import SFTConfig
 from inftool_jax.synth.config import SynthConfig

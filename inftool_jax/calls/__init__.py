@@ -5,7 +5,7 @@ Python-call syntax (:mod:`.pythonic`), both reachable by name through
 :func:`get_format`; OpenAI message ``tool_calls`` objects (:mod:`.openai_format`).
 Parsers never run model text (not even arithmetic) and never raise on it:
 they return a ParseResult. ``parse_python(text, bfcl_compat=True)`` is the
-decoder the BFCL checker (:mod:`inftool_jax.evaluate.bfcl_checker`) uses.
+decoder the BFCL checker (:mod:`inftool_jax.grading.bfcl_checker`) uses.
 """
 
 from inftool_jax.calls.call import Call, ParseResult

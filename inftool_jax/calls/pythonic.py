@@ -1,7 +1,7 @@
 """BFCL's Python-call syntax: ``[f(a=1), mod.g(b="x", c=[1, {"k": -2.5}])]``.
 
 This is the project's one decoder of that syntax: the tool-call format
-``python`` and the BFCL checker (:mod:`inftool_jax.evaluate.bfcl_checker`, via
+``python`` and the BFCL checker (:mod:`inftool_jax.grading.bfcl_checker`, via
 ``bfcl_compat=True``) both read model text here. Nothing is ever evaluated,
 not even arithmetic: in every mode a binary operation (``2*3``, ``"a"+"b"``)
 is a parse failure. Reading goes first through the fast tokenising path

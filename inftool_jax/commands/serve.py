@@ -54,7 +54,7 @@ def _serve_mcp(args: argparse.Namespace) -> int:
     for warning in catalog.warnings:
         print(f"inftool: warning: {warning}", file=sys.stderr)
 
-    from inftool_jax.synth import mcp_server
+    from inftool_jax.world import mcp_server
 
     if args.transport == "stdio":
         import anyio

@@ -53,7 +53,7 @@ def _run(args: argparse.Namespace) -> int:
     from inftool_jax.errors import InputError
     from inftool_jax.synth.pipeline import MANIFEST, Synthesis
     from inftool_jax.synth.run_stats import backend_table
-    from inftool_jax.synth.settings import load_synth_settings
+    from inftool_jax.commands.synth_settings import load_synth_settings
     from inftool_jax.tools.catalog import load_catalog
 
     settings = load_synth_settings(args.config, args.overrides)

@@ -30,7 +30,7 @@ from pathlib import Path
 from typing import Iterable
 
 from inftool_jax.errors import InputError
-from inftool_jax.evaluate.bfcl_checker import PreparedEntry, check_result, prepare
+from inftool_jax.grading.bfcl_checker import PreparedEntry, check_result, prepare
 from inftool_jax.evaluate.bfcl_data import (
     CATEGORIES,
     LIVE_AST,

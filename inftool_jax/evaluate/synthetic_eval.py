@@ -24,8 +24,8 @@ from typing import Any, Sequence
 
 import numpy as np
 
-from inftool_jax.evaluate.bfcl_checker import check_calls
-from inftool_jax.rl.reward_config import GATES, RewardConfig
+from inftool_jax.grading.bfcl_checker import check_calls
+from inftool_jax.grading.reward_config import GATES, RewardConfig
 from inftool_jax.rollout.episode_rollout import Rollout
 from inftool_jax.synth.episode import turn_to_bfcl_answer
 
@@ -47,7 +47,7 @@ def exact_match(rollout: Rollout) -> bool:
 
 def score_rollouts(rollouts: Sequence[Rollout], reward_config: RewardConfig) -> dict[str, Any]:
     """Accuracy, reward mean, per-gate pass rates, overall and per category, plus one row per turn."""
-    from inftool_jax.rl.gated_reward import GatedReward
+    from inftool_jax.grading.gated_reward import GatedReward
 
     if not rollouts:
         return {"turns": 0, "accuracy": 0.0, "call_accuracy": 0.0, "reward_mean": 0.0, "gates": {g: 0.0 for g in GATES},

@@ -6,7 +6,7 @@ import json
 from pathlib import Path
 from typing import Any
 
-from inftool_jax.rl.reward_config import GATES
+from inftool_jax.grading.reward_config import GATES
 
 
 def format_table(result: dict[str, Any]) -> str:

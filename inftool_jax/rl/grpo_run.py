@@ -20,7 +20,7 @@ import numpy as np
 
 from inftool_jax.errors import InputError
 from inftool_jax.rl.grpo_stage_config import GRPOStageConfig
-from inftool_jax.rl.reward_config import RewardConfig
+from inftool_jax.grading.reward_config import RewardConfig
 from inftool_jax.train.config import TrainConfig
 
 

@@ -45,10 +45,10 @@ import jax.numpy as jnp
 import numpy as np
 
 from inftool_jax.rl.advantages import nonzero_variance_mask
-from inftool_jax.rl.gated_reward import GatedReward, RewardBatch
+from inftool_jax.grading.gated_reward import GatedReward, RewardBatch
 from inftool_jax.rl.grpo_loss import grpo_loss
 from inftool_jax.rl.grpo_stage_config import GRPOStageConfig
-from inftool_jax.rl.reward_config import GATES, RewardConfig
+from inftool_jax.grading.reward_config import GATES, RewardConfig
 from inftool_jax.rollout.episode_rollout import EpisodeRollouts, Rollout, Task, pad_rollouts
 from inftool_jax.rollout.policy_generate import sampler_generate_fn
 from inftool_jax.rollout.sampling_config import SamplingConfig

@@ -37,7 +37,7 @@ from inftool_jax.calls.call import Call, ParseResult
 from inftool_jax.calls.formats import get_format
 from inftool_jax.model.chat_template import IM_END
 from inftool_jax.model.episode_tokens import canonical_messages, tokenize_prompt
-from inftool_jax.rl.reward_target import Attempt, RewardTarget, make_target, targets_from_episode
+from inftool_jax.grading.reward_target import Attempt, RewardTarget, make_target, targets_from_episode
 from inftool_jax.rollout.tool_env import ToolEnvironment, assistant_message, tool_messages
 
 

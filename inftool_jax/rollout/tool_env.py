@@ -1,7 +1,7 @@
 """The tool world a rollout acts in: a dataset episode's simulator state, re-created in process.
 
-Synthesis ran every episode against :class:`~inftool_jax.synth.simulator.ToolSimulator`
-seeded with the run seed, in the world :func:`inftool_jax.synth.tool_backend.open_world`
+Synthesis ran every episode against :class:`~inftool_jax.world.simulator.ToolSimulator`
+seeded with the run seed, in the world :func:`inftool_jax.world.tool_backend.open_world`
 opened for the blueprint's episode seed. :class:`ToolEnvironment` opens the
 same world with the same function, driven only by what the episode records
 (``meta.blueprint.seed`` and ``.index``, and the calls in its messages), then
@@ -21,10 +21,10 @@ from typing import Any, Iterable
 from inftool_jax.calls.call import Call
 from inftool_jax.calls.openai_format import parse_openai_tool_calls
 from inftool_jax.errors import InputError
-from inftool_jax.rl.reward_target import canonical_result
+from inftool_jax.grading.reward_target import canonical_result
 from inftool_jax.synth.blueprint import Blueprint
-from inftool_jax.synth.simulator import EpisodeState, ToolResult, ToolSimulator
-from inftool_jax.synth.tool_backend import open_world, pre_existing_ids
+from inftool_jax.world.simulator import EpisodeState, ToolResult, ToolSimulator
+from inftool_jax.world.tool_backend import open_world, pre_existing_ids
 from inftool_jax.tools.spec import ToolSpec
 
 
@@ -83,9 +83,9 @@ class ToolEnvironment:
     def world(self, episode: dict[str, Any], message_index: int | None = None) -> tuple[ToolSimulator, EpisodeState]:
         """The episode's world just before ``messages[message_index]`` (default: the start).
 
-        The world synthesis opened (:func:`~inftool_jax.synth.tool_backend.open_world`:
+        The world synthesis opened (:func:`~inftool_jax.world.tool_backend.open_world`:
         the episode seed, the records the user named, found by
-        :func:`~inftool_jax.synth.tool_backend.pre_existing_ids`), then every
+        :func:`~inftool_jax.world.tool_backend.pre_existing_ids`), then every
         ground-truth call of an assistant message before ``message_index`` executed
         in order (their results are the episode's own tool messages).
         """

@@ -76,9 +76,9 @@ class JudgeBackend(Protocol):
 Factory = Callable[[BackendContext], Any]
 
 _BUILTIN: dict[str, dict[str, str]] = {
-    "user": {"programmatic": "inftool_jax.synth.user_simulator:make_programmatic_user"},
-    "assistant": {"reverse": "inftool_jax.synth.reverse_assistant:make_reverse_assistant"},
-    "tools": {"programmatic": "inftool_jax.synth.tool_backend:make_simulated_tools"},
+    "user": {"programmatic": "inftool_jax.synth.user.user_simulator:make_programmatic_user"},
+    "assistant": {"reverse": "inftool_jax.synth.assistant.reverse_assistant:make_reverse_assistant"},
+    "tools": {"programmatic": "inftool_jax.world.tool_backend:make_simulated_tools"},
     "judge": {"none": "inftool_jax.synth.backends:_no_judge"},
 }
 _REGISTERED: dict[str, dict[str, Factory]] = {role: {} for role in ROLES}

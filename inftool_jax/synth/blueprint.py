@@ -14,7 +14,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from inftool_jax.synth.argument_values import Spoken
+from inftool_jax.synth.user.argument_values import Spoken
 
 TURN_KINDS = ("request", "clarify_request", "answer_clarification", "unserved", "followup")
 STEP_KINDS = ("call", "clarify", "no_call", "answer")

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pydantic import field_validator, model_validator
 
 from inftool_jax.config_base import Section
-from inftool_jax.synth.llm_backend_config import OpenAIBackendConfig, PolicyBackendConfig
+from inftool_jax.synth.llm.llm_backend_config import OpenAIBackendConfig, PolicyBackendConfig
 
 CATEGORIES = (
     "single",

@@ -11,9 +11,9 @@ from __future__ import annotations
 import re
 from typing import Any, Iterator
 
-from inftool_jax.synth.argument_values import humanize
-from inftool_jax.synth.verbal_formats import date_mentions, number_mentions, time_mentions
-from inftool_jax.synth.vocabulary import SYNONYMS
+from inftool_jax.synth.user.argument_values import humanize
+from inftool_jax.synth.user.verbal_formats import date_mentions, number_mentions, time_mentions
+from inftool_jax.world.vocabulary import SYNONYMS
 
 _NON_ALNUM = re.compile(r"[^0-9a-z]+")
 _ISO_DATE = re.compile(r"^(\d{4}-\d{2}-\d{2})$")

@@ -16,7 +16,7 @@ from typing import Any
 from inftool_jax.errors import InputError
 from jsonschema import Draft202012Validator
 
-from inftool_jax.synth.argument_values import (
+from inftool_jax.synth.user.argument_values import (
     Spoken,
     effective_schema,
     humanize,
@@ -29,9 +29,9 @@ from inftool_jax.synth.argument_values import (
 )
 from inftool_jax.synth.blueprint import Blueprint, PlannedCall, ResultRef, Step, UserTurn
 from inftool_jax.synth.config import CATEGORIES, SynthConfig
-from inftool_jax.synth.personas import PERSONA_NAMES
-from inftool_jax.synth.schema_formats import FORMAT_CHECKER
-from inftool_jax.synth.tool_operations import classify
+from inftool_jax.synth.user.personas import PERSONA_NAMES
+from inftool_jax.world.schema_formats import FORMAT_CHECKER
+from inftool_jax.world.tool_operations import classify
 from inftool_jax.tools.chains import find_chains
 from inftool_jax.tools.spec import ToolSpec
 
@@ -148,7 +148,7 @@ class Planner:
             sort_keys=True, default=str,
         )
         if key not in _VETTED:  # vetting runs the simulator: do it once per catalog and difficulty
-            from inftool_jax.synth.simulator import ToolSimulator
+            from inftool_jax.world.simulator import ToolSimulator
 
             sim = ToolSimulator([self.tools[n] for n in involved], seed=0)
             if len(_VETTED) >= 16:

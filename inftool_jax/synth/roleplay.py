@@ -14,7 +14,7 @@ from typing import Any
 
 from inftool_jax.calls.call import Call
 from inftool_jax.calls.openai_format import parse_openai_tool_calls
-from inftool_jax.synth.argument_values import Spoken
+from inftool_jax.synth.user.argument_values import Spoken
 from inftool_jax.synth.blueprint import Blueprint, PlannedCall, ResultRef, Step, episode_id
 from inftool_jax.tools.spec import ToolSpec
 

@@ -23,11 +23,11 @@ from typing import Any
 from jsonschema import Draft202012Validator
 
 from inftool_jax.calls.openai_format import parse_openai_tool_calls
-from inftool_jax.evaluate.bfcl_checker import check_prepared, prepare
+from inftool_jax.grading.bfcl_checker import check_prepared, prepare
 from inftool_jax.synth.episode import turn_to_bfcl_answer
 from inftool_jax.synth.grounding import Evidence, TextFacts, ungrounded
 from inftool_jax.synth.near_duplicate import MinHashLSH, fingerprint_text
-from inftool_jax.synth.schema_formats import FORMAT_CHECKER
+from inftool_jax.world.schema_formats import FORMAT_CHECKER
 
 GATES = ("execution", "schema_valid", "grounded", "plan_match", "judge", "near_duplicate")
 

@@ -11,7 +11,7 @@ from safetensors.numpy import load_file
 from inftool_jax.cli import main
 from inftool_jax.commands.export import ExportOptions, export_checkpoint
 from inftool_jax.errors import InputError
-from inftool_jax.model.tiny_model import TinyModelConfig, init_tiny_model
+from inftool_jax.bootstrap.tiny_model import TinyModelConfig, init_tiny_model
 
 SMALL = TinyModelConfig(
     bpe_vocab_size=300, hidden_size=32, intermediate_size=48, num_layers=2, num_heads=4, num_kv_heads=2, pad_vocab_to_multiple_of=8

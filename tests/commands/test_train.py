@@ -20,7 +20,7 @@ FAST = ["train.batch_size=8", "train.max_length=1024", "train.bucket_multiple=10
 
 @pytest.fixture(scope="module")
 def workspace(tmp_path_factory):
-    from inftool_jax.model.tiny_model import TinyModelConfig, init_tiny_model
+    from inftool_jax.bootstrap.tiny_model import TinyModelConfig, init_tiny_model
 
     root = tmp_path_factory.mktemp("train_cli")
     section = TinyModelConfig(hidden_size=64, intermediate_size=128, num_layers=1, num_heads=4, num_kv_heads=2)

@@ -9,7 +9,7 @@ import sys
 import pytest
 
 from inftool_jax.evaluate.synthetic_report import format_table, write_report
-from inftool_jax.rl.reward_config import GATES
+from inftool_jax.grading.reward_config import GATES
 
 
 def _result():
@@ -87,8 +87,8 @@ def _score(tasks, env, text_of):
     import numpy as np
 
     from inftool_jax.evaluate.synthetic_eval import score_rollouts
-    from inftool_jax.model.tiny_model import train_tokenizer
-    from inftool_jax.rl.reward_config import RewardConfig
+    from inftool_jax.bootstrap.tiny_model import train_tokenizer
+    from inftool_jax.grading.reward_config import RewardConfig
     from inftool_jax.rollout.episode_rollout import EpisodeRollouts, Generated
 
     tokenizer = train_tokenizer(["hello world, the weather"] * 4, 300)

@@ -15,7 +15,7 @@ from inftool_jax.model.chat_template import (
     TOOL_RENDERINGS,
     render_chat,
 )
-from inftool_jax.model.tiny_model import train_tokenizer
+from inftool_jax.bootstrap.tiny_model import train_tokenizer
 
 WEATHER = {
     "type": "function",

@@ -12,7 +12,7 @@ import pytest
 from inftool_jax.config import Config, load_config
 from inftool_jax.errors import InputError
 from inftool_jax.rl.grpo_stage_config import GRPOStageConfig
-from inftool_jax.rl.reward_config import RewardConfig
+from inftool_jax.grading.reward_config import RewardConfig
 from inftool_jax.train.config import TrainConfig
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -40,7 +40,7 @@ def _config(**train):
 
 @pytest.fixture(scope="module")
 def setup(tmp_path_factory):
-    from inftool_jax.model.tiny_model import TinyModelConfig, init_tiny_model
+    from inftool_jax.bootstrap.tiny_model import TinyModelConfig, init_tiny_model
     from inftool_jax.synth.config import SynthConfig
     from inftool_jax.synth.pipeline import Synthesis
     from inftool_jax.tools.catalog import load_catalog

@@ -138,9 +138,9 @@ def layouts(model, tmp_path_factory):
 
     from inftool_jax.model.config import MeshConfig
     from inftool_jax.model.sharding import make_mesh
-    from inftool_jax.rl.gated_reward import RewardBatch
+    from inftool_jax.grading.gated_reward import RewardBatch
     from inftool_jax.rl.grpo_trainer import GRPOTrainer
-    from inftool_jax.rl.reward_config import RewardConfig
+    from inftool_jax.grading.reward_config import RewardConfig
     from inftool_jax.train.config import TrainConfig
 
     mesh = make_mesh(MeshConfig(data=1, fsdp=-1, tp=1))

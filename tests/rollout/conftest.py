@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from inftool_jax.rl.reward_target import canonical_result
+from inftool_jax.grading.reward_target import canonical_result
 from inftool_jax.rollout.tool_env import assistant_calls
 from inftool_jax.synth.config import SynthConfig
 from inftool_jax.synth.dataset import read_episodes

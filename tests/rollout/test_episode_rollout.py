@@ -14,9 +14,9 @@ import pytest
 
 from inftool_jax.evaluate.synthetic_eval import exact_match, score_rollouts
 from inftool_jax.model.episode_tokens import episode_segments, tokenize_episode
-from inftool_jax.model.tiny_model import corpus_texts, train_tokenizer
+from inftool_jax.bootstrap.tiny_model import corpus_texts, train_tokenizer
 from inftool_jax.model.tokenizer import load_tokenizer, save_tokenizer
-from inftool_jax.rl.reward_config import RewardConfig
+from inftool_jax.grading.reward_config import RewardConfig
 from inftool_jax.rollout.episode_rollout import (
     EpisodeRollouts,
     Generated,
@@ -107,7 +107,7 @@ def test_agentic_oracle_rollouts_rebuild_the_episode_tokens_and_mask_exactly(tok
 
 
 def score_rollouts_agentic(rollouts):
-    from inftool_jax.rl.gated_reward import GatedReward
+    from inftool_jax.grading.gated_reward import GatedReward
 
     return GatedReward(RewardConfig(clarify_needs_question=False), 1).score([r.attempt for r in rollouts], [r.task.target for r in rollouts])
 

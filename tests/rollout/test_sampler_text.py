@@ -9,7 +9,7 @@ import pytest
 
 from inftool_jax.model import load_pretrained
 from inftool_jax.model.episode_tokens import tokenize_prompt
-from inftool_jax.model.tiny_model import TinyModelConfig, init_tiny_model
+from inftool_jax.bootstrap.tiny_model import TinyModelConfig, init_tiny_model
 from inftool_jax.model.tokenizer import load_tokenizer
 from inftool_jax.rollout.sampler import Sampler
 from inftool_jax.rollout.sampling_config import SamplingConfig

@@ -7,11 +7,11 @@ from collections import Counter
 
 import pytest
 
-from inftool_jax.rl.reward_target import canonical_result
+from inftool_jax.grading.reward_target import canonical_result
 from inftool_jax.rollout.tool_env import ToolEnvironment, assistant_calls, episode_calls, episode_seed
 from inftool_jax.synth.config import CATEGORIES
 from inftool_jax.synth.planner import Planner
-from inftool_jax.synth.tool_backend import pre_existing_ids
+from inftool_jax.world.tool_backend import pre_existing_ids
 
 CHAINED = {c: 0 for c in CATEGORIES} | {"multi_step": 1, "multi_turn": 1}
 

@@ -11,7 +11,7 @@ SPECS = Path(__file__).resolve().parents[2] / "configs" / "specs"
 
 def make_tiny_model(out: Path) -> Path:
     """A small Qwen2 with the catalog-trained BPE and the Qwen2.5-style tool chat template."""
-    from inftool_jax.model.tiny_model import TinyModelConfig, init_tiny_model
+    from inftool_jax.bootstrap.tiny_model import TinyModelConfig, init_tiny_model
 
     cfg = TinyModelConfig(hidden_size=64, intermediate_size=128, num_layers=2, num_heads=2, num_kv_heads=1, bpe_vocab_size=1024, examples_per_tool=1)
     return init_tiny_model(out, [SPECS], cfg, seed=0, progress=False)

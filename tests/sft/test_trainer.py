@@ -13,7 +13,7 @@ CPU_TINY = ROOT / "configs" / "cpu_tiny.yaml"
 
 @pytest.mark.slow
 def test_sft_lowers_heldout_loss_against_the_untrained_model(tmp_path):
-    from inftool_jax.model.tiny_model import TinyModelConfig, init_tiny_model
+    from inftool_jax.bootstrap.tiny_model import TinyModelConfig, init_tiny_model
 
     section = TinyModelConfig(hidden_size=128, intermediate_size=256, num_layers=2, num_heads=4, num_kv_heads=2)
     model = init_tiny_model(tmp_path / "model", [ROOT / "configs" / "specs"], section, seed=0, progress=False)

@@ -55,7 +55,7 @@ def test_bad_override_value_is_blamed_on_the_command_line(tmp_path, capsys):
 
 
 def test_cpu_tiny_config_loads_and_names_its_specs():
-    from inftool_jax.synth.settings import load_synth_settings
+    from inftool_jax.commands.synth_settings import load_synth_settings
 
     s = load_synth_settings(str(ROOT / "configs" / "cpu_tiny.yaml"))
     assert s.synth.num_episodes == 3000 and s.spec_paths[0] == ROOT / "configs" / "specs"

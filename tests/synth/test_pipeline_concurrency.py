@@ -22,10 +22,10 @@ from inftool_jax.serve.scripted_chat import scripted_chat_app
 from inftool_jax.synth import backends
 from inftool_jax.synth.config import SynthConfig
 from inftool_jax.synth.dataset import read_episodes
-from inftool_jax.synth.openai_client import BlockingChatClient, ChatRequestFailed
+from inftool_jax.synth.llm.openai_client import BlockingChatClient, ChatRequestFailed
 from inftool_jax.synth.pipeline import Synthesis
-from inftool_jax.synth.role_prompts import TOOL_SYSTEM, USER_SYSTEM
-from inftool_jax.synth.user_simulator import ProgrammaticUser
+from inftool_jax.synth.llm.role_prompts import TOOL_SYSTEM, USER_SYSTEM
+from inftool_jax.synth.user.user_simulator import ProgrammaticUser
 
 ROOT = Path(__file__).resolve().parents[2]
 USER_HEAD = USER_SYSTEM.split("\n")[0]

@@ -2,7 +2,7 @@
 
 from datetime import date, timedelta
 
-from inftool_jax.synth.argument_values import TODAY, Spoken
+from inftool_jax.synth.user.argument_values import TODAY, Spoken
 from inftool_jax.synth.config import SynthConfig
 from inftool_jax.synth.planner import Planner
 
