@@ -43,7 +43,7 @@ def load_settings(config_path: str | None, overrides: list[str]):
 
     from inftool_jax.config import COMMAND_LINE, Config, load_config
     from inftool_jax.errors import InputError
-    from inftool_jax.bootstrap.tiny_model import TinyModelConfig
+    from inftool_jax.bootstrap.config import TinyModelConfig
 
     if "tiny_model" in Config.model_fields:
         config = load_config(config_path, overrides)

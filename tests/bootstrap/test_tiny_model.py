@@ -10,14 +10,10 @@ import pytest
 
 from inftool_jax.cli import main
 from inftool_jax.errors import InputError
-from inftool_jax.bootstrap.tiny_model import (
-    TinyModelConfig,
-    corpus_texts,
-    example_value,
-    init_tiny_model,
-    tiny_hf_config,
-    train_tokenizer,
-)
+from inftool_jax.bootstrap.config import TinyModelConfig
+from inftool_jax.bootstrap.corpus import corpus_texts, example_value
+from inftool_jax.bootstrap.tiny_model import init_tiny_model, tiny_hf_config
+from inftool_jax.bootstrap.tokenizer_training import train_tokenizer
 
 TOOLS = [
     {

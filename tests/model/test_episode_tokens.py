@@ -12,7 +12,8 @@ from hypothesis import strategies as st
 
 from inftool_jax.errors import InputError
 from inftool_jax.model.episode_tokens import episode_segments, tokenize_episode, tokenize_prompt
-from inftool_jax.bootstrap.tiny_model import corpus_texts, train_tokenizer
+from inftool_jax.bootstrap.corpus import corpus_texts
+from inftool_jax.bootstrap.tokenizer_training import train_tokenizer
 from inftool_jax.model.tokenizer import load_tokenizer, save_tokenizer
 
 WEATHER = {

@@ -8,7 +8,7 @@ import pytest
 
 from inftool_jax.errors import InputError
 from inftool_jax.model.chat_template import CHAT_TEMPLATE
-from inftool_jax.bootstrap.tiny_model import train_tokenizer
+from inftool_jax.bootstrap.tokenizer_training import train_tokenizer
 from inftool_jax.model.tokenizer import load_tokenizer, save_tokenizer
 
 TEXT = ["The quick brown fox jumps over the lazy dog.", '{"name": "get_weather", "arguments": {"city": "Oslo"}}'] * 4
@@ -52,7 +52,7 @@ def test_qwen2s_own_split_and_autotokenizer_give_the_same_ids_as_the_tiny_tokeni
     import tokenizers
     from transformers import AutoTokenizer
 
-    from inftool_jax.bootstrap.tiny_model import QWEN2_SPLIT_PATTERN
+    from inftool_jax.bootstrap.tokenizer_training import QWEN2_SPLIT_PATTERN
 
     text = (
         "<|im_start|>user\nLet's book 2 seats for O'Malley and D'Souza, id BOO-17292 at 3.25 in \"Oslo\"  ok?\n\n"

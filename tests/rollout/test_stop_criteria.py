@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from inftool_jax.errors import InputError
-from inftool_jax.bootstrap.tiny_model import train_tokenizer
+from inftool_jax.bootstrap.tokenizer_training import train_tokenizer
 from inftool_jax.rollout.stop_criteria import StopStringMatcher, eos_token_ids, resolve_stop_token_ids
 
 CORPUS = [
