@@ -19,6 +19,7 @@ from inftool_jax.model.config import DistributedConfig, MeshConfig, ModelConfig
 from inftool_jax.bootstrap.tiny_model import TinyModelConfig
 from inftool_jax.rl.grpo_stage_config import GRPOStageConfig
 from inftool_jax.grading.reward_config import RewardConfig
+from inftool_jax.loop.config import LoopConfig
 from inftool_jax.rollout.sampling_config import SamplingConfig
 from inftool_jax.sft.config import SFTConfig
 from inftool_jax.synth.config import SynthConfig
@@ -56,6 +57,8 @@ class Config(Section):
     """The gated reward: gate weights and partial credit."""
     grpo: GRPOStageConfig = GRPOStageConfig()
     """GRPO stage: group size, advantages, clipping, KL, loss aggregation, rollouts, step sizes."""
+    loop: LoopConfig = LoopConfig()
+    """The closed loop (`inftool loop`): iterations, targeting, per-round data budget, held-out set."""
 
     _base_dir: Path = PrivateAttr(default_factory=Path.cwd)
 

@@ -115,6 +115,13 @@ def heldout_tasks(data_dir: Any, env: Any, limit: int | None = None) -> list[Any
 def evaluate_policy(model: Any, tokenizer: Any, tasks: Sequence[Any], env: Any, reward_config: RewardConfig,
                     mesh: Any = None, max_new_tokens: int = 256, batch_size: int = 32, progress: bool = False) -> dict[str, Any]:
     """Greedy single-turn rollouts of ``tasks`` with the in-JAX sampler, scored by :func:`score_rollouts`."""
+    rollouts = greedy_rollouts(model, tokenizer, tasks, env, reward_config, mesh, max_new_tokens, batch_size, progress)
+    return score_rollouts(rollouts, reward_config)
+
+
+def greedy_rollouts(model: Any, tokenizer: Any, tasks: Sequence[Any], env: Any, reward_config: RewardConfig,
+                    mesh: Any = None, max_new_tokens: int = 256, batch_size: int = 32, progress: bool = False) -> list[Rollout]:
+    """One greedy single-turn rollout per task with the in-JAX sampler, in the order of ``tasks``."""
     from tqdm import tqdm
 
     from inftool_jax.rollout.episode_rollout import EpisodeRollouts
@@ -131,7 +138,7 @@ def evaluate_policy(model: Any, tokenizer: Any, tasks: Sequence[Any], env: Any, 
         chunk = order[start : start + batch_size]
         for i, r in zip(chunk, runner.run_single([tasks[i] for i in chunk], generate)):
             done[i] = r
-    return score_rollouts([done[i] for i in range(len(tasks))], reward_config)
+    return [done[i] for i in range(len(tasks))]
 
 
 def run_synthetic_eval(config: Any, model_dir: Any, data_dir: Any, out_path: Any, limit: int | None = None,

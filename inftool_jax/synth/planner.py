@@ -11,6 +11,7 @@ import json
 import random
 import re
 from collections import defaultdict
+from dataclasses import dataclass
 from typing import Any
 
 from inftool_jax.errors import InputError
@@ -57,6 +58,20 @@ CHITCHAT = [
 # Vetted chains per (catalog, difficulty): planners are cheap to make again (tests, resumes).
 _VETTED: dict[str, list[tuple[str, str, str]]] = {}
 
+
+
+@dataclass(frozen=True)
+class Focus:
+    """What a blueprint must keep from a case it was seeded by: its category and (as far as it can) its tools.
+
+    Everything else (values, persona, phrasing, distractors, difficulty) is drawn as usual; the loop's
+    error-driven expansion seeds new blueprints from failed cases this way.
+    """
+
+    category: str
+    tools: tuple[str, ...]
+
+
 _STOP = frozenset("the a an of for to and or in on by with from at is are be this that its it as your".split())
 
 
@@ -102,6 +117,9 @@ class Planner:
         self.categories = [c for c in CATEGORIES if mix[c] > 0]
         total = sum(mix[c] for c in self.categories)
         self.category_weights = [mix[c] / total for c in self.categories]
+        self.focus: list[Focus] = []
+        """When set, blueprint ``i`` keeps ``focus[i % len(focus)]`` (see :class:`Focus`)."""
+        self._focus_pool: list[str] | None = None
 
     # ---- catalog analysis -------------------------------------------------
 
@@ -223,6 +241,10 @@ class Planner:
     # ---- building blocks --------------------------------------------------
 
     def _pick(self, rng: random.Random, pool: list[str] | None = None, exclude: set[str] = frozenset()) -> str:
+        if self._focus_pool:  # a focused blueprint keeps its case's tools where the category allows them
+            kept = [n for n in self._focus_pool if (pool is None or n in pool) and n not in exclude]
+            if kept:
+                pool = kept
         if pool is None:
             cands, weights = self.names, self.weights
         else:
@@ -284,7 +306,16 @@ class Planner:
         """Blueprint ``index`` of this run."""
         rng = random.Random(f"{self.seed}:{index}")
         category = rng.choices(self.categories, weights=self.category_weights)[0]
-        turns, offered = getattr(self, f"_plan_{category}")(rng)
+        focus = self.focus[index % len(self.focus)] if self.focus else None
+        if focus is not None:
+            if focus.category not in CATEGORIES or focus.category in self.unavailable:
+                raise ValueError(f"focus category {focus.category!r} cannot be planned from this catalog")
+            category = focus.category
+            self._focus_pool = [t for t in focus.tools if t in self.tools] or None
+        try:
+            turns, offered = getattr(self, f"_plan_{category}")(rng)
+        finally:
+            self._focus_pool = None
         return Blueprint(
             index=index,
             seed=self.seed,
@@ -383,6 +414,10 @@ class Planner:
 
     def _chain_calls(self, rng) -> tuple[PlannedCall, PlannedCall]:
         # Families first, so the few search -> book chains are not drowned by many create -> use ones.
+        if self._focus_pool:
+            focused = [c for c in self.chains if c[0] in self._focus_pool or c[1] in self._focus_pool]
+            if focused:
+                return self._chain_pair(rng, *rng.choice(focused))
         family = rng.choice(sorted(self.chain_families))
         return self._chain_pair(rng, *rng.choice(self.chain_families[family]))
 

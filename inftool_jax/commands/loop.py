@@ -1,0 +1,58 @@
+"""`inftool loop`: the closed loop (evaluate, find the gaps, synthesize for them, train, repeat), and its report."""
+
+from __future__ import annotations
+
+import argparse
+
+DESCRIPTION = """\
+Run the closed loop on the config's catalog and model (the tiny default when model.path is empty):
+iteration 0 makes the model, a held-out set (its own seed, never trained on) and the first training set,
+then SFT and a held-out evaluation; each later iteration probes the policy, analyses its errors, plans
+and synthesizes data for them (loop.targeting=gaps) or fresh data of the same budget (static), trains
+(loop.train_stages) and evaluates again. Every stage is a folder of RUN_DIR; loop.jsonl has one line per
+finished iteration; report.md and its plots are written at the end.
+
+  inftool loop --config configs/cpu_tiny.yaml --out runs/loop
+  inftool loop --config configs/cpu_tiny.yaml --out runs/loop --resume      # after a crash or kill -9
+  inftool loop --config configs/cpu_tiny.yaml --out runs/static loop.targeting=static
+  inftool loop report runs/loop --against runs/static
+"""
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    parser = sub.add_parser("loop", help="the closed loop: probe, plan, synthesize, train, evaluate, repeat",
+                            description=DESCRIPTION, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--config", help="YAML experiment config (default: built-in defaults)")
+    parser.add_argument("--out", help="the run folder (RUN_DIR)")
+    parser.add_argument("--resume", action="store_true", help="continue the run in --out from its last finished stage")
+    parser.add_argument("--against", help="with `report`: another run folder to draw beside this one")
+    parser.add_argument("--quiet", action="store_true", help="no progress bars (the one-line stage summaries stay)")
+    parser.add_argument("overrides", nargs="*", help="key.sub=value config overrides; or `report RUN_DIR`")
+    parser.set_defaults(func=_run)
+
+
+def _run(args: argparse.Namespace) -> int:
+    from inftool_jax.errors import InputError
+
+    if args.overrides[:1] == ["report"]:
+        if len(args.overrides) != 2:
+            raise InputError("<command line>", "report", "usage: inftool loop report RUN_DIR [--against OTHER_RUN]")
+        from inftool_jax.loop.report import write_report
+
+        print(write_report(args.overrides[1], args.against))
+        return 0
+    if not args.out:
+        raise InputError("<command line>", "--out", "the run folder is required")
+    from inftool_jax.config import load_config
+    from inftool_jax.loop.report import write_report
+    from inftool_jax.loop.runner import LoopRunner
+
+    config = load_config(args.config, args.overrides)
+    runner = LoopRunner(config, args.out, resume=args.resume, progress=not args.quiet)
+    rows = runner.run()
+    print(f"{'iteration':>9} {'accuracy':>9} {'call_acc':>9} {'reward':>8} {'leaks':>6}")
+    for r in rows:
+        e = r["eval"]
+        print(f"{r['iteration']:>9} {e['accuracy']:>9.3f} {e['call_accuracy']:>9.3f} {e['reward_mean']:>8.3f} {r['leaks']:>6}")
+    print(write_report(runner.root))
+    return 0

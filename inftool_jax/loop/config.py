@@ -1,0 +1,54 @@
+"""The ``loop:`` section of the experiment config: how `inftool loop` closes the loop (no jax import here)."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import Field, model_validator
+
+from inftool_jax.config_base import Section
+
+
+class LoopConfig(Section):
+    """Evaluate, find the gaps, synthesize for them, train, repeat (DESIGN.md §1)."""
+
+    iterations: int = Field(2, ge=0)
+    """Loop iterations after iteration 0 (the cold start: initial data, SFT, evaluation)."""
+    patience: int = Field(0, ge=0)
+    """Stop early when the held-out call accuracy has not improved for this many iterations (0: never stop early)."""
+    targeting: Literal["gaps", "static"] = "gaps"
+    """gaps: each round's data follows the probe's errors (category weights, expansion of failed cases, uncertain
+    cases kept); static: the same budget of fresh data from the config's category mix (the baseline to measure
+    the targeting against)."""
+    train_stages: list[Literal["sft", "grpo"]] = ["grpo"]
+    """Training stages of iterations >= 1, in order, each from the previous stage's model. Iteration 0 is SFT."""
+    initial_episodes: int = Field(3000, gt=0)
+    """Episodes synthesized for iteration 0's SFT (the cold start)."""
+    episodes_per_iteration: int = Field(600, gt=0)
+    """Training episodes of each later iteration (targeted and static spend the same number)."""
+    probe_episodes: int = Field(100, ge=0)
+    """Fresh episodes synthesized each round for the probe (never trained on, never held out)."""
+    probe_previous: int = Field(100, ge=0)
+    """Episodes of the previous training set added to the probe pool."""
+    expansions_per_failure: int = Field(3, ge=1)
+    """M: new blueprints seeded by each failed probe case (same category and tools, the rest varied)."""
+    failure_share: float = Field(0.5, ge=0, le=1)
+    """Most of a round's episodes that come from failed cases."""
+    uncertain_share: float = Field(0.1, ge=0, le=1)
+    """Most of a round's episodes that are uncertain-but-right probe episodes, kept as they are."""
+    category_floor: float = Field(0.05, ge=0, le=1)
+    """Each category's least share of the fresh data, so nothing vanishes from the mix."""
+    heldout_episodes: int = Field(100, gt=0)
+    """Size of the held-out set: synthesized once with its own seed, never trained on."""
+    heldout_seed: int = 1000
+    """Seed of the held-out set (training and probe data use seeds derived from the config's seed)."""
+    eval_max_new_tokens: int = Field(96, gt=0)
+    """Longest greedy answer in probes and held-out evaluation."""
+    eval_batch_size: int = Field(32, gt=0)
+    """Prompts decoded at once in probes and evaluation."""
+
+    @model_validator(mode="after")
+    def _shares(self) -> "LoopConfig":
+        if self.failure_share + self.uncertain_share > 1:
+            raise ValueError("failure_share + uncertain_share must be <= 1 (the rest is fresh data)")
+        return self
