@@ -56,6 +56,7 @@ class LoopRunner:
             raise InputError(self.source, "loop.heldout_seed", f"{self.loop.heldout_seed} is also a training or probe "
                              "data seed of this run; choose another")
         self._started = time.perf_counter()
+        self.policy: Path | None = None  # the newest model, for synthesis backends that play the policy
 
     # ---- helpers -----------------------------------------------------------
 
@@ -97,6 +98,17 @@ class LoopRunner:
 
     def _synth(self, out: Path, seed: int, num: int, weights: dict[str, float] | None = None, focus=(), desc="synth"):
         synth = self.config.synth if weights is None else with_mix(self.config.synth, weights)
+        roles = synth.backends.model_dump()
+        if "policy" in roles.values():
+            if self.policy is not None:
+                # The current (trained) policy plays its role ("the improved model generates the next data");
+                # only episodes that pass verification are kept, as for every backend.
+                synth = synth.model_copy(update={"policy": synth.policy.model_copy(update={"model_path": str(self.policy)})})
+            else:
+                # The held-out set and the cold-start data come before any training: programmatic agents.
+                defaults = type(synth.backends)().model_dump()
+                roles = {r: defaults[r] if b == "policy" else b for r, b in roles.items()}
+                synth = synth.model_copy(update={"backends": synth.backends.model_validate(roles)})
         manifest = synthesize(self.tools, synth, seed, out, num, focus, self.source, self.progress, desc)
         if not manifest.get("complete", True):
             raise InputError(str(out), "", f"synthesis stopped at {manifest['kept']} of {num} episodes "
@@ -164,11 +176,13 @@ class LoopRunner:
         it0 = iteration_dir(0)
         data = self._stage(f"{it0}/data", lambda out: self._synth(out, data_seeds(cfg.seed, 0)["data"], loop.initial_episodes))
         model, train = self._train("sft", f"{it0}/sft", model, data)
+        self.policy = model
         result = self._evaluate(f"{it0}/eval", model, heldout)
         self._summary(0, result, {"targeting": "initial", "fresh": loop.initial_episodes}, [train], heldout, data)
         best, since = result["call_accuracy"], 0
         for k in range(1, loop.iterations + 1):
             model, result = self._iteration(k, model, data, heldout)
+            self.policy = model
             data = self.root / iteration_dir(k) / "data"
             if result["call_accuracy"] > best:
                 best, since = result["call_accuracy"], 0
