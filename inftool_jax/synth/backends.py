@@ -1,30 +1,36 @@
-"""Backend registry: one interface per agent role, implementations chosen by name in the config.
+"""Who plays each synthesis role: one :class:`~inftool_jax.registry.Registry` per role, chosen by name in
+``synth.backends.<role>``.
 
-Roles and what a backend for each must provide:
+Roles, where their registry lives, and what a backend for each must provide:
 
-- ``user``: ``say(blueprint, turn_index, messages) -> str`` (the user's message).
-- ``assistant``: ``respond(blueprint, step, messages, tools) -> dict`` (one OpenAI
-  assistant message: ``content`` and/or ``tool_calls``).
-- ``tools``: ``reset(episode_seed)`` then ``call(name, arguments) -> result`` with
-  ``.ok``, ``.content``, ``.error`` (the simulator's ToolResult).
-- ``judge``: ``judge(episode) -> str | None`` (a rejection reason, or None to keep).
+- ``user`` (:data:`USER_BACKENDS`, below): the User Simulator; ``say(blueprint, turn_index, messages) -> str``.
+- ``assistant`` (:data:`inftool_jax.synth.assistant.ASSISTANT_BACKENDS`): the Tool-Calling Assistant;
+  ``respond(blueprint, step, messages, tools) -> dict`` (one OpenAI assistant message: ``content``
+  and/or ``tool_calls``).
+- ``tools`` (:data:`inftool_jax.synth.server.TOOL_BACKENDS`): the MCP Server agent; ``reset(episode_seed)``,
+  optionally ``prepare(stated_calls)``, then ``call(name, arguments) -> result`` with ``.ok``,
+  ``.content``, ``.error`` (the simulator's ToolResult).
+- ``judge`` (:data:`JUDGE_BACKENDS`, below): the optional judge gate; ``judge(episode) -> str | None``
+  (a rejection reason, or None to keep).
 
-A factory takes a :class:`BackendContext` and returns the backend. Built-in
-backends are listed lazily below; a new backend ``NAME`` lives in its own module
-``inftool_jax/synth/backend_NAME.py`` which calls :func:`register` at import
-time, so adding one needs no edit here.
+An entry is a factory: it takes the run's :class:`BackendContext` and returns the backend. Entries
+whose module is heavy (jax, an HTTP client) are registered lazily by their ``"module:attribute"``
+path; a new backend is one ``REGISTRY.lazy(...)`` line (or ``@REGISTRY.register`` over a factory
+in a module the registry's home imports). The model-backed backends live in ``synth/llm/``; the
+programmatic ones beside their agent (``synth/user/``, ``synth/assistant/``, ``world/``).
 """
 
 from __future__ import annotations
 
-import importlib
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Callable, Protocol, TypeVar
 
-from inftool_jax.errors import InputError
+from inftool_jax.registry import Registry
+from inftool_jax.synth.assistant import ASSISTANT_BACKENDS
+from inftool_jax.synth.config import SynthConfig
+from inftool_jax.synth.server import TOOL_BACKENDS
 from inftool_jax.tools.spec import ToolSpec
 
-ROLES = ("user", "assistant", "tools", "judge")
 _T = TypeVar("_T")
 
 
@@ -33,26 +39,19 @@ class BackendContext:
     """What a backend factory gets: the catalog's tools by name, the synth config and the run seed."""
 
     tools: dict[str, ToolSpec]
-    config: Any  # SynthConfig
+    config: SynthConfig
     seed: int
     source: str = "<config>"
+    """The config file, for errors that name a key."""
+    shared: dict[str, Any] = field(default_factory=dict)
+    """What every role of the run shares (one chat client, one loaded model), by name."""
 
 
-def config_section(ctx: BackendContext, name: str, cls: type[_T]) -> _T:
-    """The synth config's ``name`` section as a ``cls`` (``cls()`` defaults when the config has none)."""
-    section = getattr(ctx.config, name, None)
-    if section is None:
-        return cls()
-    return section if isinstance(section, cls) else cls.model_validate(section)  # type: ignore[attr-defined]
-
-
-def shared_per_run(ctx: BackendContext, attr: str, make: Callable[[], _T]) -> _T:
-    """The one ``make()`` of this run: made on first use and kept on the context (as ``attr``) so every role shares it."""
-    value = getattr(ctx, attr, None)
-    if value is None:
-        value = make()
-        setattr(ctx, attr, value)
-    return value
+def shared_per_run(ctx: BackendContext, name: str, make: Callable[[], _T]) -> _T:
+    """The one ``make()`` of this run: made on first use and kept on the context so every role shares it."""
+    if name not in ctx.shared:
+        ctx.shared[name] = make()
+    return ctx.shared[name]
 
 
 class UserBackend(Protocol):
@@ -75,41 +74,29 @@ class JudgeBackend(Protocol):
 
 Factory = Callable[[BackendContext], Any]
 
-_BUILTIN: dict[str, dict[str, str]] = {
-    "user": {"programmatic": "inftool_jax.synth.user.user_simulator:make_programmatic_user"},
-    "assistant": {"reverse": "inftool_jax.synth.assistant.reverse_assistant:make_reverse_assistant"},
-    "tools": {"programmatic": "inftool_jax.world.tool_backend:make_simulated_tools"},
-    "judge": {"none": "inftool_jax.synth.backends:_no_judge"},
+USER_BACKENDS: Registry[Factory] = Registry("user backend", "synth.backends.user")
+"""The User Simulator: ``programmatic`` (templates + values from the plan, deterministic per seed),
+``openai`` (a chat model told what to state and what to withhold), ``policy`` (the in-process model)."""
+USER_BACKENDS.lazy("programmatic", "inftool_jax.synth.user.user_simulator:make_programmatic_user")
+USER_BACKENDS.lazy("openai", "inftool_jax.synth.llm.backend_openai:OpenAIUser")
+USER_BACKENDS.lazy("policy", "inftool_jax.synth.llm.backend_policy:PolicyUser")
+
+JUDGE_BACKENDS: Registry[Factory] = Registry("judge backend", "synth.backends.judge")
+"""The optional judge gate after verification: ``none`` (off) or ``openai`` (a chat model's verdict)."""
+JUDGE_BACKENDS.lazy("openai", "inftool_jax.synth.llm.backend_openai:OpenAIJudge")
+
+REGISTRIES: dict[str, Registry[Factory]] = {
+    "user": USER_BACKENDS,
+    "assistant": ASSISTANT_BACKENDS,
+    "tools": TOOL_BACKENDS,
+    "judge": JUDGE_BACKENDS,
 }
-_REGISTERED: dict[str, dict[str, Factory]] = {role: {} for role in ROLES}
-
-
-def register(role: str, name: str, factory: Factory) -> None:
-    """Make ``factory`` the backend ``name`` for ``role``."""
-    if role not in ROLES:
-        raise ValueError(f"unknown role {role!r}; roles are {ROLES}")
-    _REGISTERED[role][name] = factory
-
-
-def known(role: str) -> list[str]:
-    """Backend names available for ``role`` without importing optional modules."""
-    return sorted(set(_BUILTIN[role]) | set(_REGISTERED[role]))
+ROLES = tuple(REGISTRIES)
 
 
 def create(role: str, name: str, ctx: BackendContext) -> Any:
-    """Build backend ``name`` for ``role``; an unknown name is an InputError naming the config key."""
-    if name not in _REGISTERED[role] and name in _BUILTIN[role]:
-        module, attr = _BUILTIN[role][name].split(":")
-        _REGISTERED[role][name] = getattr(importlib.import_module(module), attr)
-    if name not in _REGISTERED[role]:
-        try:
-            importlib.import_module(f"inftool_jax.synth.backend_{name}")
-        except ModuleNotFoundError as err:
-            if err.name != f"inftool_jax.synth.backend_{name}":
-                raise
-    if name not in _REGISTERED[role]:
-        raise InputError(ctx.source, f"synth.backends.{role}", f"unknown backend {name!r} (known: {', '.join(known(role))})")
-    return _REGISTERED[role][name](ctx)
+    """Build backend ``name`` for ``role``; an unknown name is an InputError naming ``synth.backends.<role>``."""
+    return REGISTRIES[role].get(name, source=ctx.source)(ctx)
 
 
 class _NoJudge:
@@ -121,5 +108,6 @@ class _NoJudge:
         return None
 
 
+@JUDGE_BACKENDS.register("none")
 def _no_judge(ctx: BackendContext) -> _NoJudge:
     return _NoJudge()

@@ -92,16 +92,18 @@ class Difficulty(Section):
 
 
 class Backends(Section):
-    """Which backend plays each role (see inftool_jax/synth/backends.py for the registry)."""
+    """Which backend plays each role, by name in that role's registry (synth/backends.py lists where each lives)."""
 
     user: str = "programmatic"
-    """User Simulator: `programmatic` (templates, deterministic per seed) or a registered LLM backend."""
+    """User Simulator: `programmatic` (templates, deterministic per seed), `openai` (a chat endpoint) or `policy`
+    (the in-process model)."""
     assistant: str = "reverse"
-    """Tool-Calling Assistant: `reverse` (the ground-truth plan itself) or a registered model backend."""
+    """Tool-Calling Assistant: `reverse` (the ground-truth plan itself), `openai` or `policy`."""
     tools: str = "programmatic"
-    """Tool execution: `programmatic` (the in-process stateful simulator) or a registered backend."""
+    """MCP Server agent, which executes the calls: `programmatic` (the in-process stateful world simulator) or
+    `openai` (an LLM tool responder after the schema check)."""
     judge: str = "none"
-    """Optional LLM judge gate: `none` (off) or a registered judge backend."""
+    """Optional LLM judge gate: `none` (off) or `openai`."""
 
 
 class Verification(Section):

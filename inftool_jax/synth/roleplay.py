@@ -16,6 +16,7 @@ from inftool_jax.calls.call import Call
 from inftool_jax.calls.openai_format import parse_openai_tool_calls
 from inftool_jax.synth.user.argument_values import Spoken
 from inftool_jax.synth.blueprint import Blueprint, PlannedCall, ResultRef, Step, episode_id
+from inftool_jax.synth.config import SynthConfig
 from inftool_jax.tools.spec import ToolSpec
 
 EXECUTION_CATEGORIES = ("multi_step", "multi_turn")
@@ -119,7 +120,7 @@ class EpisodeRunner:
     """Runs blueprints through the three role backends; not thread-safe (backends keep
     per-episode state): a concurrent run gives each worker thread its own runner."""
 
-    def __init__(self, tools: dict[str, ToolSpec], config: Any, user: Any, assistant: Any, tool_backend: Any):
+    def __init__(self, tools: dict[str, ToolSpec], config: SynthConfig, user: Any, assistant: Any, tool_backend: Any):
         self.tools = tools
         self.config = config
         self.user = user

@@ -186,7 +186,7 @@ class _CrashingUser(ProgrammaticUser):
 
 
 def test_an_error_in_a_worker_stops_the_run_at_its_index_closes_every_backend_and_keeps_what_was_written(catalog_tools, tmp_path):
-    backends.register("user", "crash_at_7", _CrashingUser)
+    backends.USER_BACKENDS.add("crash_at_7", _CrashingUser)
     _CrashingUser.made.clear()
     cfg = SynthConfig.model_validate({"backends": {"user": "crash_at_7"}, "fsync_every": 0})
     run = Synthesis(catalog_tools, cfg, 4, tmp_path / "e", workers=None)

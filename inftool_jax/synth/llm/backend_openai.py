@@ -1,7 +1,8 @@
 """The ``openai`` synthesis backend: an OpenAI-compatible endpoint plays a role (user, assistant, tools, judge).
 
-Chosen per role in the config (``synth.backends.assistant: openai``) and configured by the
-``synth.openai`` section (:class:`~inftool_jax.synth.llm.llm_backend_config.OpenAIBackendConfig`).
+Chosen per role in the config (``synth.backends.assistant: openai``; each role's registry lists
+these classes by path, see ``synth/backends.py``) and configured by the ``synth.openai`` section
+(:class:`~inftool_jax.synth.llm.llm_backend_config.OpenAIBackendConfig`).
 All roles of one run share one :class:`~inftool_jax.synth.llm.openai_client.BlockingChatClient`,
 so the concurrency limit covers them together. Each role says how many episodes are worth
 running at once (``concurrency``: the limit), and the pipeline role-plays that many in parallel.
@@ -32,12 +33,12 @@ from inftool_jax.tools.spec import ToolSpec
 
 NAME = "openai"
 GATE = "backend"
-_CLIENT_ATTR = "_openai_chat_client"
+_CLIENT = "openai_chat_client"
 
 
 def openai_config(ctx: backends.BackendContext) -> OpenAIBackendConfig:
-    """The run's ``synth.openai`` section (defaults when the synth config has none)."""
-    return backends.config_section(ctx, "openai", OpenAIBackendConfig)
+    """The run's ``synth.openai`` section."""
+    return ctx.config.openai
 
 
 def shared_client(ctx: backends.BackendContext) -> BlockingChatClient:
@@ -57,7 +58,7 @@ def shared_client(ctx: backends.BackendContext) -> BlockingChatClient:
             seed=ctx.seed,
         )
 
-    return backends.shared_per_run(ctx, _CLIENT_ATTR, make)
+    return backends.shared_per_run(ctx, _CLIENT, make)
 
 
 def _text(content: Any) -> str:
@@ -209,8 +210,3 @@ class OpenAIJudge(_Role):
             return f"judge reply unreadable: {raw[:200]}"
         return None if verdict["verdict"] == "keep" else f"judge: {str(verdict.get('reason', ''))[:300]}"
 
-
-backends.register("user", NAME, OpenAIUser)
-backends.register("assistant", NAME, OpenAIAssistant)
-backends.register("tools", NAME, OpenAITools)
-backends.register("judge", NAME, OpenAIJudge)

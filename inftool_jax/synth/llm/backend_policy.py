@@ -1,6 +1,8 @@
 """The ``policy`` synthesis backend: the in-process JAX model and sampler play the Assistant (or the User).
 
-Configured by ``synth.policy`` (:class:`~inftool_jax.synth.llm.llm_backend_config.PolicyBackendConfig`).
+Chosen by ``synth.backends.assistant: policy`` (or ``user``; the roles' registries list these
+classes by path, see ``synth/backends.py``) and configured by ``synth.policy``
+(:class:`~inftool_jax.synth.llm.llm_backend_config.PolicyBackendConfig`).
 The prompt is the model folder's chat template over the episode so far (with the offered
 tools); the reply is read from the Qwen ``<tool_call>`` format into ``tool_calls`` exactly as
 `inftool serve openai` does, and kept as it came for verification to judge. Sampling keys
@@ -20,12 +22,12 @@ from inftool_jax.synth.llm.llm_backend_config import PolicyBackendConfig
 from inftool_jax.synth.roleplay import EpisodeFailed
 
 NAME = "policy"
-_MODEL_ATTR = "_policy_sampler"
+_SAMPLER = "policy_sampler"
 
 
 def policy_config(ctx: backends.BackendContext) -> PolicyBackendConfig:
-    """The run's ``synth.policy`` section (defaults when the synth config has none)."""
-    return backends.config_section(ctx, "policy", PolicyBackendConfig)
+    """The run's ``synth.policy`` section."""
+    return ctx.config.policy
 
 
 def shared_sampler(ctx: backends.BackendContext) -> Any:
@@ -42,7 +44,7 @@ def shared_sampler(ctx: backends.BackendContext) -> Any:
         tokenizer = load_tokenizer(cfg.model_path)
         return Sampler(load_pretrained(cfg.model_path, dtype=cfg.dtype, progress=False), tokenizer)
 
-    return backends.shared_per_run(ctx, _MODEL_ATTR, make)
+    return backends.shared_per_run(ctx, _SAMPLER, make)
 
 
 class _PolicyRole:
@@ -112,6 +114,3 @@ class PolicyUser(_PolicyRole):
         prompt = role_prompts.user_messages(blueprint, turn_index, messages, self.tools)
         return self._generate(None, prompt, self._key(blueprint, len(messages))).strip()
 
-
-backends.register("assistant", NAME, PolicyAssistant)
-backends.register("user", NAME, PolicyUser)

@@ -1,8 +1,8 @@
 """An async client for OpenAI-compatible chat endpoints, made to survive flaky servers.
 
 - a concurrency limit (one semaphore per client, held per attempt, not during backoff);
-- per-request timeouts; retries with exponential backoff and full jitter on 5xx, 408, 429,
-  timeouts, connection errors and malformed or truncated response bodies;
+- per-request timeouts; retries (a ``tenacity`` loop) with exponential backoff and full jitter
+  on 5xx, 408, 429, timeouts, connection errors and malformed or truncated response bodies;
 - after ``max_tries`` attempts a :class:`ChatRequestFailed` (the caller records a failed
   episode and goes on); other 4xx answers fail at once, since repeating them cannot help;
 - counters (:class:`ClientStats`): attempts, retries, failures by kind, in-flight peak and
@@ -30,6 +30,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import httpx
+from tenacity import AsyncRetrying, RetryCallState, retry_if_exception_type, stop_after_attempt
 
 RETRY_STATUS = frozenset({408, 429})
 
@@ -45,6 +46,12 @@ class ChatRequestFailed(Exception):
 
 class _Retryable(Exception):
     """One attempt failed in a way another attempt may not."""
+
+
+def _kind(err: Exception) -> str:
+    """The error counter a failed attempt goes under: its reason up to the first colon (``status_503``)."""
+    reason = err.reason if isinstance(err, ChatRequestFailed) else str(err)
+    return reason.split(":", 1)[0]
 
 
 @dataclass
@@ -213,28 +220,39 @@ class ChatClient:
             payload["tools"] = tools
         self.stats.calls += 1
         start = time.perf_counter()
-        for attempt in range(1, self.max_tries + 1):
-            if attempt > 1:
-                self.stats.retries += 1
-            try:
-                result = await self._attempt(http, payload)
-            except _Retryable as err:
-                reason = str(err)
-                self.stats.errors[reason.split(":", 1)[0]] += 1
-                if attempt == self.max_tries:
-                    self.stats.failures += 1
-                    raise ChatRequestFailed(reason, attempt) from None
-                await asyncio.sleep(self.backoff(attempt))
-                continue
-            except ChatRequestFailed as err:
-                self.stats.errors[err.reason.split(":", 1)[0]] += 1
-                self.stats.failures += 1
-                raise ChatRequestFailed(err.reason, attempt) from None
-            result.tries = attempt
-            self.stats.successes += 1
-            self.stats.latencies_s.append(time.perf_counter() - start)
-            return result
-        raise AssertionError("unreachable")
+        tries = 0
+        retrying = AsyncRetrying(
+            stop=stop_after_attempt(self.max_tries),
+            wait=self._wait,
+            retry=retry_if_exception_type(_Retryable),  # other 4xx (ChatRequestFailed) fail at once
+            reraise=True,
+        )
+        try:
+            async for attempt in retrying:
+                with attempt:
+                    tries = attempt.retry_state.attempt_number
+                    if tries > 1:
+                        self.stats.retries += 1
+                    try:
+                        result = await self._attempt(http, payload)
+                    except (_Retryable, ChatRequestFailed) as err:
+                        self.stats.errors[_kind(err)] += 1
+                        raise
+        except _Retryable as err:  # the last try failed too
+            self.stats.failures += 1
+            raise ChatRequestFailed(str(err), tries) from None
+        except ChatRequestFailed as err:
+            self.stats.failures += 1
+            raise ChatRequestFailed(err.reason, tries) from None
+        result.tries = tries
+        self.stats.successes += 1
+        self.stats.latencies_s.append(time.perf_counter() - start)
+        return result
+
+    def _wait(self, state: RetryCallState) -> float:
+        # tenacity (9.x) asks for the wait before it checks the stop: no draw after the last try,
+        # so the seeded jitter sequence is the one the retries actually sleep.
+        return 0.0 if state.attempt_number >= self.max_tries else self.backoff(state.attempt_number)
 
     async def aclose(self) -> None:
         if self._http is not None:

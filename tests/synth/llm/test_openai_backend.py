@@ -17,7 +17,7 @@ from inftool_jax.synth.llm.llm_backend_config import OpenAIBackendConfig
 from inftool_jax.synth.pipeline import Synthesis
 from inftool_jax.synth.llm.role_prompts import TOOL_SYSTEM, USER_SYSTEM
 
-SPECS = Path(__file__).resolve().parents[2] / "configs" / "specs"
+SPECS = Path(__file__).resolve().parents[3] / "configs" / "specs"
 
 
 class SynthWithOpenAI(SynthConfig):
@@ -71,7 +71,7 @@ def test_openai_backend_is_found_by_name_for_every_role():
     assert len({id(m.client) for m in made}) == 1  # one client: one concurrency limit for the run
     made[0].close()
     for role in ("user", "assistant", "tools", "judge"):
-        assert "openai" in backends.known(role)
+        assert "openai" in backends.REGISTRIES[role]
 
 
 def test_every_planned_episode_is_kept_rejected_or_failed_and_failures_match_the_injected_faults(catalog_tools, tmp_path):

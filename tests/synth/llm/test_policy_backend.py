@@ -13,7 +13,7 @@ from inftool_jax.synth.config import SynthConfig
 from inftool_jax.synth.llm.llm_backend_config import PolicyBackendConfig
 from inftool_jax.synth.roleplay import EpisodeFailed
 
-SPECS = Path(__file__).resolve().parents[2] / "configs" / "specs"
+SPECS = Path(__file__).resolve().parents[3] / "configs" / "specs"
 SMALL = {"tools_offered_min": 1, "tools_offered_max": 2, "long_list_prob": 0.0}
 
 
