@@ -22,8 +22,8 @@ from inftool_jax.calls.call import Call
 from inftool_jax.calls.openai_format import parse_openai_tool_calls
 from inftool_jax.errors import InputError
 from inftool_jax.grading.reward_target import canonical_result
-from inftool_jax.synth.blueprint import Blueprint
 from inftool_jax.world.simulator import EpisodeState, ToolResult, ToolSimulator
+from inftool_jax.world import tool_backend
 from inftool_jax.world.tool_backend import open_world, pre_existing_ids
 from inftool_jax.tools.spec import ToolSpec
 
@@ -32,7 +32,7 @@ def episode_seed(episode: dict[str, Any]) -> tuple[int, int]:
     """``(run seed, episode seed)`` of a synthesized episode (``meta.blueprint``), as synthesis derived them."""
     bp = (episode.get("meta") or {}).get("blueprint") or {}
     seed, index = int(bp.get("seed", 0)), int(bp.get("index", 0))
-    return seed, Blueprint(index=index, seed=seed, category="", offered=[], turns=[], persona="").episode_seed
+    return seed, tool_backend.episode_seed(seed, index)
 
 
 def assistant_calls(message: dict[str, Any]) -> list[Call]:

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from inftool_jax.synth.user.argument_values import Spoken
+from inftool_jax.world.tool_backend import episode_seed
 
 TURN_KINDS = ("request", "clarify_request", "answer_clarification", "unserved", "followup")
 STEP_KINDS = ("call", "clarify", "no_call", "answer")
@@ -110,8 +111,8 @@ class Blueprint:
 
     @property
     def episode_seed(self) -> int:
-        """Seed for the per-episode tool state (stable across runs and resumes)."""
-        return (self.seed * 1_000_003 + self.index) & 0x7FFFFFFF
+        """Seed for the per-episode tool state (stable across runs and resumes; the world's own rule)."""
+        return episode_seed(self.seed, self.index)
 
     def to_dict(self) -> dict[str, Any]:
         return {

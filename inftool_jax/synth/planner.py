@@ -17,24 +17,16 @@ from typing import Any
 from inftool_jax.errors import InputError
 from jsonschema import Draft202012Validator
 
-from inftool_jax.synth.user.argument_values import (
-    Spoken,
-    effective_schema,
-    humanize,
-    is_complex,
-    is_id_name,
-    order_related,
-    related_keys,
-    sample_value,
-    schema_type,
-)
+from inftool_jax.synth.user.argument_values import Spoken, humanize, is_id_name, order_related, sample_value
 from inftool_jax.synth.blueprint import Blueprint, PlannedCall, ResultRef, Step, UserTurn
 from inftool_jax.synth.config import CATEGORIES, SynthConfig
 from inftool_jax.synth.user.personas import PERSONA_NAMES
+from inftool_jax.tools.chains import find_chains
+from inftool_jax.tools.schema_helpers import effective_schema, is_complex, schema_type
+from inftool_jax.tools.spec import ToolSpec
+from inftool_jax.world.ordering import related_keys
 from inftool_jax.world.schema_formats import FORMAT_CHECKER
 from inftool_jax.world.tool_operations import classify
-from inftool_jax.tools.chains import find_chains
-from inftool_jax.tools.spec import ToolSpec
 
 CHITCHAT = [
     "Tell me a joke about penguins.",

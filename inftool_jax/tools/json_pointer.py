@@ -5,6 +5,8 @@ from __future__ import annotations
 from typing import Any
 from urllib.parse import unquote
 
+from inftool_jax.errors import InputError
+
 
 def escape(token: str | int) -> str:
     """One pointer token, with ``~`` and ``/`` escaped."""
@@ -45,3 +47,21 @@ def resolve(document: Any, fragment: str) -> Any:
         else:
             raise PointerMissing(f"no '{token}' at '{fragment}'")
     return node
+
+
+def follow_local_ref(document: Any, ref: Any, source: str, pointer: str) -> Any:
+    """The target of the ``$ref`` held by the node at ``pointer`` of file ``source``: the one place ingestion
+    follows a reference (schemas, and OpenAPI parameters, bodies and responses alike).
+
+    Only same-file references (``#/...``) are followed; anything else, and a reference to nothing, raises
+    InputError naming ``pointer/$ref``.
+    """
+    here = join(pointer, "$ref")
+    if not isinstance(ref, str):
+        raise InputError(source, here, "$ref must be a string")
+    if not ref.startswith("#"):
+        raise InputError(source, here, f"external $ref '{ref}' is not supported (only '#/...' inside the same file)")
+    try:
+        return resolve(document, ref)
+    except PointerMissing as err:
+        raise InputError(source, here, f"broken $ref '{ref}': {err}") from None

@@ -14,7 +14,7 @@ import re
 from typing import Any
 
 from inftool_jax.errors import InputError
-from inftool_jax.tools.json_pointer import PointerMissing, join, resolve
+from inftool_jax.tools.json_pointer import follow_local_ref, join
 from inftool_jax.tools.names import is_identifier, operation_name, sanitize_name, snake_identifier
 from inftool_jax.tools.normalize import SchemaContext, check_schema, normalize_response, normalize_schema
 from inftool_jax.tools.spec import ToolSpec
@@ -202,15 +202,9 @@ def _deref(node: Any, doc: dict[str, Any], source: str, pointer: str, seen: tupl
     if not (isinstance(node, dict) and "$ref" in node):
         return node
     ref = node["$ref"]
-    here = join(pointer, "$ref")
-    if not isinstance(ref, str) or not ref.startswith("#"):
-        raise InputError(source, here, f"unsupported $ref {ref!r} (only '#/...' inside the same file)")
-    if ref in seen:
-        raise InputError(source, here, f"$ref '{ref}' refers to itself")
-    try:
-        target = resolve(doc, ref)
-    except PointerMissing as err:
-        raise InputError(source, here, f"broken $ref '{ref}': {err}") from None
+    if isinstance(ref, str) and ref in seen:
+        raise InputError(source, join(pointer, "$ref"), f"$ref '{ref}' refers to itself")
+    target = follow_local_ref(doc, ref, source, pointer)
     return _deref(target, doc, source, ref[1:], seen + (ref,))
 
 

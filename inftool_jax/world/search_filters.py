@@ -15,7 +15,7 @@ which field a filter is about:
   ``received_at``). A field outside the range is moved into it (a
   deterministic day inside, its time of day kept);
 * a later field tied to a moved one (``arrival_time`` after ``departure_time``,
-  ``end`` after ``start``: :func:`value_gen.ordered_pairs`) moves by the same
+  ``end`` after ``start``: :func:`ordering.ordered_pairs`) moves by the same
   amount, so durations stay as generated;
 * number bounds (``min_amount``, ``max_stops``, ``max_price_per_night``,
   ``min_price``/``max_price``) hold for the numeric field of the same stem, or
@@ -35,7 +35,9 @@ import re
 from dataclasses import dataclass
 from typing import Any, Callable
 
-from inftool_jax.world.value_gen import ordered_pairs, tokens_of
+from inftool_jax.tools.schema_helpers import is_json_number
+from inftool_jax.world.named_values import tokens_of
+from inftool_jax.world.ordering import ordered_pairs
 
 _LOWER = frozenset({"start", "from", "after", "since", "begin", "earliest", "min", "minimum", "low", "lowest"})
 _UPPER = frozenset({"end", "to", "before", "until", "latest", "max", "maximum", "high", "highest"})
@@ -79,10 +81,6 @@ def _parse_when(value: Any) -> _When | None:
     return _When(dt.datetime.combine(day, clock), True, m.group(4) is not None, m.group(6) or "")
 
 
-def _is_number(value: Any) -> bool:
-    return isinstance(value, (int, float)) and not isinstance(value, bool)
-
-
 def _split(name: str) -> tuple[str | None, tuple[str, ...]]:
     """(``"lo"``/``"hi"``/None, stem): ``min_price`` -> ("lo", ("price",)); ``departure_date`` -> (None, ("departure",))."""
     tokens = tokens_of(name)
@@ -123,7 +121,7 @@ def _date_filters(args: dict[str, Any]) -> dict[tuple[str, ...], _Range]:
 def _number_filters(args: dict[str, Any]) -> dict[tuple[str, ...], _Range]:
     out: dict[tuple[str, ...], _Range] = {}
     for name, value in args.items():
-        if not _is_number(value):
+        if not is_json_number(value):
             continue
         bound, stem = _split(name)
         if bound is None or not stem:
@@ -238,12 +236,12 @@ def _respect_numbers(item: dict[str, Any], args: dict[str, Any], fits: Fits, fro
         rng = filters.get(_split(key)[1]) if _split(key)[0] is None else None
         if rng is None:
             continue
-        if _is_number(value):
+        if is_json_number(value):
             new = _bounded(value, rng)
             if new is not None and fits((key,), new):
                 item[key] = new
         elif isinstance(value, dict):
-            leaf = next((k for k in _MONEY_LEAVES if _is_number(value.get(k))), None)
+            leaf = next((k for k in _MONEY_LEAVES if is_json_number(value.get(k))), None)
             if leaf is not None:
                 new = _bounded(value[leaf], rng)
                 if new is not None and fits((key, leaf), new):

@@ -26,7 +26,7 @@ API would, with no host access at all (no files, network or processes):
   id-like key): an id a result showed is one a call made or listed, and
   stands or falls with it.
   This keeps the world a function of the calls alone, so rollouts rebuild it
-  from an episode's messages (see ``synth/tool_backend.open_world``);
+  from an episode's messages (see ``world/tool_backend.open_world``);
 * an optional id left out (or null) names no record: a read then lists
   (``get_categories()`` is the whole tree) or answers statelessly, an
   update/cancel/delete acts statelessly; never a 404 for "None";
@@ -46,175 +46,38 @@ results, and write later calls (and the user's words) with them; replaying the
 same calls in the same opened state gives the same results. Reads with the
 same arguments return the same result within an episode.
 """
-
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, field
 from random import Random
 from typing import Any, Iterable
 
-from jsonschema import Draft202012Validator
-from jsonschema.exceptions import SchemaError
-
-from inftool_jax.errors import InputError
-from inftool_jax.world.schema_formats import FORMAT_CHECKER
-from inftool_jax.world.search_filters import respect_filters
-from inftool_jax.world.tool_operations import ToolOperation, classify, initial_state, is_id_name, is_status_name, singular_word
-from inftool_jax.world.value_gen import ValueGenerator, mint_id, name_tokens
+from inftool_jax.tools.schema_helpers import is_plain_string
 from inftool_jax.tools.spec import ToolSpec
+from inftool_jax.world.named_values import mint_id, name_tokens
+from inftool_jax.world.search_filters import respect_filters
+from inftool_jax.world.sim_state import (
+    PAGING_ARGS,
+    QUERY_ARGS,
+    EpisodeState,
+    Record,
+    ToolResult,
+    SimTool,
+    collect_ids,
+    copy_json,
+    error_result,
+    list_slot,
+    matches_filters,
+    record_key,
+    same_resource,
+    set_counts,
+    target_noun,
+)
+from inftool_jax.world.tool_operations import ToolOperation, is_id_name, singular_word
+
+__all__ = ["EpisodeState", "Record", "ToolResult", "ToolSimulator", "copy_json"]  # the simulator's public face
 
 _MAX_DETAILS = 10
-_WRAPPERS = {"data", "result", "record", "item", "object", "payload", "response", "entity"}
-_LIST_SLOTS = ("items", "results", "data", "records", "entries", "list", "rows", "hits")
-_COUNT_FIELDS = {"total", "count", "total_count", "totalcount", "num_results", "total_results", "result_count"}
-_QUERY_ARGS = {"query", "q", "search", "keyword", "keywords", "text", "term"}
-_PAGING_ARGS = {"limit", "offset", "page", "page_size", "per_page", "cursor", "sort", "order_by", "sort_by", "max_results"}
-
-
-@dataclass
-class ToolResult:
-    """What a simulated tool answered. ``content`` is JSON; on failure it is ``{"error": {...}}``."""
-
-    ok: bool
-    content: dict[str, Any] | list[Any] | str
-    error: str | None = None
-
-    def to_text(self) -> str:
-        """The content as compact JSON text (what a chat ``tool`` message carries)."""
-        if isinstance(self.content, str):
-            return self.content
-        return json.dumps(self.content, ensure_ascii=False, separators=(",", ":"))
-
-
-@dataclass
-class Record:
-    """One thing that exists in the episode's world."""
-
-    id: Any
-    resource: str
-    fields: dict[str, Any]
-
-
-@dataclass
-class EpisodeState:
-    """Everything one episode changed: its records, tombstones and RNG."""
-
-    episode_seed: int
-    rng: Random
-    records: dict[str, Record] = field(default_factory=dict)
-    deleted: dict[str, Record] = field(default_factory=dict)
-    memo: dict[tuple[str, str], Any] = field(default_factory=dict)
-    calls: int = 0
-    existing: dict[str, Any] = field(default_factory=dict)
-    """Ids (by key) of records that existed before the episode: made real when a call first names them."""
-    shown: set[str] = field(default_factory=set)
-    """Every id (as text) a successful result of this episode carried under an id-like key."""
-    revealed: list[Any] = field(default_factory=list)
-    """The ``existing`` ids that came into the world so far, in order."""
-
-
-class _Tool:
-    """A ToolSpec with its validators and generator built once."""
-
-    def __init__(self, spec: ToolSpec):
-        self.spec = spec
-        self.op: ToolOperation = classify(spec)
-        params = spec.parameters if isinstance(spec.parameters, dict) else {"type": "object"}
-        try:
-            # OpenAPI 3.0 ``nullable: true`` (kept by ingestion) admits null, as the API would.
-            self.args_validator = Draft202012Validator(_admit_nullable(params), format_checker=FORMAT_CHECKER)
-            self.response_validator = (
-                Draft202012Validator(spec.response, format_checker=FORMAT_CHECKER) if isinstance(spec.response, dict) else None
-            )
-            Draft202012Validator.check_schema(params)
-            if isinstance(spec.response, dict):
-                Draft202012Validator.check_schema(spec.response)
-        except SchemaError as err:
-            pointer = spec.pointer + "/" + "/".join(str(p) for p in err.path) if err.path else spec.pointer
-            raise InputError(spec.source or spec.name, pointer, f"tool {spec.name!r}: invalid JSON Schema: {err.message}") from err
-        self.known_args = set(params.get("properties") or {}) if isinstance(params.get("properties"), dict) else None
-        self.allows_extra = params.get("additionalProperties", None) not in (None, False) or bool(params.get("patternProperties"))
-        self.gen = ValueGenerator(spec.response, optional_rate=0.85)
-        self._fit_cache: dict[int, tuple[Any, Draft202012Validator]] = {}
-        head = self.op.resource.split("_")[-1]
-        self.id_names = {self.op.id_field, "id", f"{self.op.resource}_id", f"{head}_id"}
-        # Nested objects that describe the record itself (``{"data": {...}}``, ``{"order": {...}}``).
-        self.wrappers = _WRAPPERS | {self.op.resource, head}
-        self.initial = self._initial_fields(spec.response)
-        resolved = self.gen.resolve(spec.response)
-        props = resolved.get("properties") if isinstance(resolved, dict) else None
-        # Whether the response carries a list of records (a read without its id then lists).
-        self.lists = _is_array(resolved) or isinstance(props, dict) and any(_is_array(self.gen.resolve(p)) for p in props.values())
-
-    def _initial_fields(self, schema: Any, depth: int = 0) -> dict[str, Any]:
-        """``{"status": "pending"}``: the state a new record starts in, per status enum of the response."""
-        schema = self.gen.resolve(schema)
-        props = schema.get("properties") if isinstance(schema, dict) else None
-        out: dict[str, Any] = {}
-        if not isinstance(props, dict):
-            return out
-        for key, sub in props.items():
-            sub = self.gen.resolve(sub)
-            if not isinstance(sub, dict):
-                continue
-            if is_status_name(key) and isinstance(sub.get("enum"), list) and sub["enum"]:
-                out.setdefault(key, initial_state(sub["enum"]))
-            elif is_status_name(key) and sub.get("type", "string") == "string" and "const" not in sub and _is_plain_string(sub):
-                out.setdefault(key, "created")
-            elif depth < 1 and key in self.wrappers:
-                for inner, value in self._initial_fields(sub, depth + 1).items():
-                    out.setdefault(inner, value)
-        return out
-
-    def fits(self, sub: Any, value: Any) -> bool:
-        """Whether ``value`` is valid for ``sub``, a subschema of the response schema."""
-        quick = _quick_fit(sub, value)
-        if quick is not None:
-            return quick
-        hit = self._fit_cache.get(id(sub))
-        if hit is None:
-            # Keep ``sub`` alive with its validator so its id() cannot be reused.
-            hit = (sub, self.response_validator.evolve(schema=sub))  # type: ignore[union-attr]
-            self._fit_cache[id(sub)] = hit
-        return hit[1].is_valid(value)
-
-
-_ANNOTATIONS = {"type", "description", "title", "examples", "default", "nullable", "readOnly", "writeOnly", "deprecated"}
-_PY_TYPES: dict[str, tuple[type, ...]] = {"string": (str,), "boolean": (bool,), "object": (dict,), "array": (list,)}
-
-
-def _quick_fit(sub: Any, value: Any) -> bool | None:
-    """Decide the common trivial case (a bare ``{"type": ...}``) without jsonschema; None = ask it."""
-    if not isinstance(sub, dict) or not isinstance(sub.get("type"), str) or not sub.keys() <= _ANNOTATIONS:
-        return None
-    kind = sub["type"]
-    if kind in _PY_TYPES:
-        return isinstance(value, _PY_TYPES[kind])
-    if kind == "integer":
-        return isinstance(value, int) and not isinstance(value, bool) or isinstance(value, float) and value.is_integer()
-    if kind == "number":
-        return isinstance(value, (int, float)) and not isinstance(value, bool)
-    return None
-
-
-def copy_json(value: Any) -> Any:
-    """A deep copy of a JSON value (dicts, lists, scalars); faster than copy.deepcopy."""
-    if isinstance(value, dict):
-        return {k: copy_json(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [copy_json(v) for v in value]
-    return value
-
-
-def _key(value: Any) -> str | None:
-    if isinstance(value, bool) or not isinstance(value, (str, int)):
-        return None
-    return str(value)
-
-
-def _error(code: int, kind: str, message: str, **extra: Any) -> ToolResult:
-    return ToolResult(False, {"error": {"code": code, "type": kind, "message": message, **extra}}, message)
 
 
 class ToolSimulator:
@@ -234,9 +97,9 @@ class ToolSimulator:
         self.unknown_ids = unknown_ids
         self.seed = int(seed)
         self.strict_arguments = strict_arguments
-        self._tools: dict[str, _Tool] = {}
+        self._tools: dict[str, SimTool] = {}
         for spec in tools:
-            self._tools[spec.name] = _Tool(spec)
+            self._tools[spec.name] = SimTool(spec)
         self.state = self._new_state(0)
 
     # ---- episode lifecycle ---------------------------------------------
@@ -257,7 +120,7 @@ class ToolSimulator:
         """
         state = self._new_state(episode_seed)
         for record_id in existing:
-            key = _key(record_id)
+            key = record_key(record_id)
             if key is None:
                 raise ValueError(f"record id must be a string or an integer, not {record_id!r}")
             state.existing.setdefault(key, record_id)
@@ -273,7 +136,7 @@ class ToolSimulator:
 
     def add_record(self, resource: str, fields: dict[str, Any], record_id: Any) -> None:
         """Put a pre-existing record in the world (e.g. the order the user says they already have)."""
-        key = _key(record_id)
+        key = record_key(record_id)
         if key is None:
             raise ValueError(f"record id must be a string or an integer, not {record_id!r}")
         self.state.records[key] = Record(record_id, resource, dict(fields))
@@ -300,25 +163,25 @@ class ToolSimulator:
     def _call(self, name: str, arguments: Any) -> ToolResult:
         tool = self._tools.get(name)
         if tool is None:
-            return _error(404, "unknown_tool", f"unknown tool {name!r}; available: {', '.join(sorted(self._tools))}")
+            return error_result(404, "unknown_tool", f"unknown tool {name!r}; available: {', '.join(sorted(self._tools))}")
         if arguments is None:
             arguments = {}
         if not isinstance(arguments, dict):
-            return _error(422, "invalid_arguments", f"invalid arguments for {name}: arguments must be a JSON object, got {type(arguments).__name__}",
+            return error_result(422, "invalid_arguments", f"invalid arguments for {name}: arguments must be a JSON object, got {type(arguments).__name__}",
                           details=[{"path": "", "problem": "not an object"}])
         problems = self._validate(tool, arguments)
         if problems:
             text = "; ".join(f"{d['path'] or '/'}: {d['problem']}" for d in problems)
-            return _error(422, "invalid_arguments", f"invalid arguments for {name}: {text}", details=problems)
+            return error_result(422, "invalid_arguments", f"invalid arguments for {name}: {text}", details=problems)
         self.state.calls += 1
         op = tool.op
         handler = getattr(self, f"_do_{op.kind}")
         result = handler(tool, copy_json(arguments))
         if result.ok:
-            _collect_ids(result.content, self.state.shown)
+            collect_ids(result.content, self.state.shown)
         return result
 
-    def _validate(self, tool: _Tool, arguments: dict[str, Any]) -> list[dict[str, str]]:
+    def _validate(self, tool: SimTool, arguments: dict[str, Any]) -> list[dict[str, str]]:
         details = []
         for err in tool.args_validator.iter_errors(arguments):
             path = "".join(f"/{p}" for p in err.absolute_path)
@@ -330,10 +193,10 @@ class ToolSimulator:
         details.sort(key=lambda d: (d["path"], d["problem"]))
         return details[:_MAX_DETAILS]
 
-    def _lookup(self, tool: _Tool, arguments: dict[str, Any]) -> Record | ToolResult:
+    def _lookup(self, tool: SimTool, arguments: dict[str, Any]) -> Record | ToolResult:
         op = tool.op
         raw = arguments.get(op.id_param)  # type: ignore[arg-type]
-        key = _key(raw)
+        key = record_key(raw)
         record = self.state.records.get(key) if key is not None else None
         if record is None and key is not None and key not in self.state.deleted:
             if key in self.state.existing and key not in self.state.shown:
@@ -345,18 +208,18 @@ class ToolSimulator:
                 record = Record(raw, op.resource, {op.id_param: raw})  # type: ignore[dict-item]
                 self.state.records[key] = record
         if record is None:
-            noun = _target_noun(tool)
-            return _error(404, "not_found", f"{noun.replace('_', ' ')} {raw!r} not found", resource=noun, id=raw)
+            noun = target_noun(tool)
+            return error_result(404, "not_found", f"{noun.replace('_', ' ')} {raw!r} not found", resource=noun, id=raw)
         return record
 
     # ---- one handler per operation kind --------------------------------
 
-    def _respond(self, tool: _Tool, fields: dict[str, Any], record_id: Any) -> Any:
+    def _respond(self, tool: SimTool, fields: dict[str, Any], record_id: Any) -> Any:
         """A response-schema value with the record's fields laid over it where they fit."""
         value = tool.gen.generate(tool.spec.response, self.state.rng)
         return self._overlay(tool, tool.spec.response, value, fields, record_id, 0)
 
-    def _overlay(self, tool: _Tool, schema: Any, value: Any, fields: dict[str, Any], record_id: Any, depth: int) -> Any:
+    def _overlay(self, tool: SimTool, schema: Any, value: Any, fields: dict[str, Any], record_id: Any, depth: int) -> Any:
         schema = tool.gen.resolve(schema)
         if not isinstance(value, dict) or not isinstance(schema, dict):
             return value
@@ -375,7 +238,7 @@ class ToolSimulator:
                 self._overlay(tool, sub, value[key], fields, record_id, depth + 1)
         return value
 
-    def _record_view(self, tool: _Tool, content: Any) -> dict[str, Any]:
+    def _record_view(self, tool: SimTool, content: Any) -> dict[str, Any]:
         """The part of a create response that describes the new record."""
         if not isinstance(content, dict):
             return {}
@@ -386,7 +249,7 @@ class ToolSimulator:
                 return value
         return content
 
-    def _mint(self, tool: _Tool) -> Any:
+    def _mint(self, tool: SimTool) -> Any:
         op = tool.op
         rng = self.state.rng
         sub = None
@@ -396,14 +259,14 @@ class ToolSimulator:
             if isinstance(props, dict):
                 sub = props.get(op.id_field)
         for _ in range(50):
-            plain = sub is None or _is_plain_string(tool.gen.resolve(sub))
+            plain = sub is None or is_plain_string(tool.gen.resolve(sub))
             candidate = mint_id(op.id_prefix, rng) if plain else tool.gen.generate(sub, rng, op.id_field)
-            key = _key(candidate)
+            key = record_key(candidate)
             if key is not None and key not in self.state.records and key not in self.state.deleted:
                 return candidate
         return mint_id(op.id_prefix, rng, length=10)
 
-    def _do_create(self, tool: _Tool, args: dict[str, Any]) -> ToolResult:
+    def _do_create(self, tool: SimTool, args: dict[str, Any]) -> ToolResult:
         op = tool.op
         record_id = self._mint(tool)
         if tool.response_validator is None:
@@ -414,10 +277,10 @@ class ToolSimulator:
             # A new record starts in its initial state (pending, open...), never a random end state.
             content = self._respond(tool, {**tool.initial, **args}, record_id)
             fields = {**args, **copy_json(self._record_view(tool, content)), op.id_field: record_id}
-        self.state.records[_key(record_id)] = Record(record_id, op.resource, fields)  # type: ignore[index]
+        self.state.records[record_key(record_id)] = Record(record_id, op.resource, fields)  # type: ignore[index]
         return ToolResult(True, content)
 
-    def _target(self, tool: _Tool, args: dict[str, Any]) -> Record | ToolResult:
+    def _target(self, tool: SimTool, args: dict[str, Any]) -> Record | ToolResult:
         """The record a read/update/cancel/delete acts on, or the call's whole answer when it has none.
 
         A call whose optional id was left out (or null) names no record: no filter, not a 404.
@@ -432,7 +295,7 @@ class ToolSimulator:
             return self._do_list(tool, args)
         return self._do_action(tool, args)
 
-    def _do_read(self, tool: _Tool, args: dict[str, Any]) -> ToolResult:
+    def _do_read(self, tool: SimTool, args: dict[str, Any]) -> ToolResult:
         found = self._target(tool, args)
         if isinstance(found, ToolResult):
             return found
@@ -445,7 +308,7 @@ class ToolSimulator:
                 found.fields.setdefault(key, copy_json(value))
         return ToolResult(True, content)
 
-    def _do_update(self, tool: _Tool, args: dict[str, Any]) -> ToolResult:
+    def _do_update(self, tool: SimTool, args: dict[str, Any]) -> ToolResult:
         found = self._target(tool, args)
         if isinstance(found, ToolResult):
             return found
@@ -456,38 +319,38 @@ class ToolSimulator:
             return ToolResult(True, content)
         return ToolResult(True, self._respond(tool, found.fields, found.id))
 
-    def _do_cancel(self, tool: _Tool, args: dict[str, Any]) -> ToolResult:
+    def _do_cancel(self, tool: SimTool, args: dict[str, Any]) -> ToolResult:
         found = self._target(tool, args)
         if isinstance(found, ToolResult):
             return found
         status = tool.op.end_status or "cancelled"
         if found.fields.get("status") == status:
-            noun = _target_noun(tool)
-            return _error(409, "conflict", f"{noun.replace('_', ' ')} {found.id!r} is already {status}", resource=noun, id=found.id)
+            noun = target_noun(tool)
+            return error_result(409, "conflict", f"{noun.replace('_', ' ')} {found.id!r} is already {status}", resource=noun, id=found.id)
         found.fields.update({k: v for k, v in args.items() if k != tool.op.id_param})
         found.fields["status"] = status
         if tool.response_validator is None:
             return ToolResult(True, {tool.op.id_field: found.id, **copy_json(found.fields)})
         return ToolResult(True, self._respond(tool, found.fields, found.id))
 
-    def _do_delete(self, tool: _Tool, args: dict[str, Any]) -> ToolResult:
+    def _do_delete(self, tool: SimTool, args: dict[str, Any]) -> ToolResult:
         found = self._target(tool, args)
         if isinstance(found, ToolResult):
             return found
-        key = _key(found.id)
+        key = record_key(found.id)
         self.state.deleted[key] = self.state.records.pop(key)  # type: ignore[index,arg-type]
         if tool.response_validator is None:
             return ToolResult(True, {tool.op.id_field: found.id, "deleted": True})
         return ToolResult(True, self._respond(tool, {"deleted": True, "success": True, "status": "deleted", **found.fields}, found.id))
 
-    def _do_list(self, tool: _Tool, args: dict[str, Any]) -> ToolResult:
-        matches = [r for r in self.state.records.values() if _same_resource(r.resource, tool.op.resource) and _matches(r.fields, args)]
+    def _do_list(self, tool: SimTool, args: dict[str, Any]) -> ToolResult:
+        matches = [r for r in self.state.records.values() if same_resource(r.resource, tool.op.resource) and matches_filters(r.fields, args)]
         if tool.response_validator is None:
             items = [{tool.op.id_field: r.id, **copy_json(r.fields)} for r in matches]
             return ToolResult(True, {"items": items, "count": len(items)})
         rng = self.state.rng
         content = tool.gen.generate(tool.spec.response, rng)
-        slot, item_schema, holder = _list_slot(tool, content)
+        slot, item_schema, holder = list_slot(tool, content)
         if slot is None:
             return ToolResult(True, content)
         arr_schema = tool.gen.resolve(item_schema)
@@ -515,7 +378,7 @@ class ToolSimulator:
                 current = tool.gen.generate(arr_schema, rng, str(slot)) or [tool.gen.generate(items_schema, rng, str(slot))]
             # Fresh results answer the query asked: search_flights(origin="Paris") lists flights from Paris,
             # departing on the day searched, at most max_stops stops (search_filters).
-            wanted = {k: v for k, v in args.items() if k.lower() not in _PAGING_ARGS and k.lower() not in _QUERY_ARGS}
+            wanted = {k: v for k, v in args.items() if k.lower() not in PAGING_ARGS and k.lower() not in QUERY_ARGS}
             current = [
                 self._with_item_id(tool, items_schema, respect_filters(self._overlay(tool, items_schema, item, wanted, None, 1), args, fits), id_key)
                 for item in current
@@ -525,11 +388,11 @@ class ToolSimulator:
             content = current
         else:
             holder[slot] = current
-            _set_counts(tool, content, len(current))
+            set_counts(tool, content, len(current))
         return ToolResult(True, content)
 
     @staticmethod
-    def _item_id_key(tool: _Tool, items_schema: Any, args: dict[str, Any], slot: Any = None) -> str | None:
+    def _item_id_key(tool: SimTool, items_schema: Any, args: dict[str, Any], slot: Any = None) -> str | None:
         """The field that holds a listed item's own id: the one it is registered under and always carries.
 
         ``flight_id`` for flights, ``id``, the id named after the list (``messages`` ->
@@ -548,7 +411,7 @@ class ToolSimulator:
             key = next((k for k in props if is_id_name(k) and k not in args), None)
         return key
 
-    def _item_fits(self, tool: _Tool, items_schema: Any):
+    def _item_fits(self, tool: SimTool, items_schema: Any):
         """``fits(path, value)``: whether a listed item's schema accepts ``value`` at ``path`` (keys from the item)."""
 
         def fits(path: tuple[str, ...], value: Any) -> bool:
@@ -563,7 +426,7 @@ class ToolSimulator:
 
         return fits
 
-    def _with_item_id(self, tool: _Tool, items_schema: dict[str, Any], item: Any, id_key: str | None) -> Any:
+    def _with_item_id(self, tool: SimTool, items_schema: dict[str, Any], item: Any, id_key: str | None) -> Any:
         """A listed item always carries its id (an optional id left out would leave nothing to act on)."""
         if not isinstance(item, dict) or id_key is None or "maxProperties" in items_schema:
             return item
@@ -572,7 +435,7 @@ class ToolSimulator:
             item[id_key] = tool.gen.generate(props[id_key], self.state.rng, id_key)
         return item
 
-    def _register_items(self, tool: _Tool, items: list[Any], id_key: str | None, args: dict[str, Any]) -> None:
+    def _register_items(self, tool: SimTool, items: list[Any], id_key: str | None, args: dict[str, Any]) -> None:
         """Listed items exist from now on: a later get/update/book by their id (``id_key``) finds them.
 
         Only items whose schema names no properties (so no ``id_key``) fall back to
@@ -586,11 +449,11 @@ class ToolSimulator:
             if key_name is None:
                 key_name = next((k for k in (f"{head}_id", "id", f"{tool.op.resource}_id") if k in item), None)
                 key_name = key_name or next((k for k in item if is_id_name(k) and k not in args), None)
-            key = _key(item.get(key_name)) if key_name else None
+            key = record_key(item.get(key_name)) if key_name else None
             if key is not None and key not in self.state.records and key not in self.state.deleted:
                 self.state.records[key] = Record(item[key_name], tool.op.resource, copy_json(item))
 
-    def _do_action(self, tool: _Tool, args: dict[str, Any]) -> ToolResult:
+    def _do_action(self, tool: SimTool, args: dict[str, Any]) -> ToolResult:
         memo_key = (tool.spec.name, json.dumps(args, sort_keys=True, default=str))
         cached = self.state.memo.get(memo_key)
         if cached is None:
@@ -602,104 +465,3 @@ class ToolSimulator:
             self.state.memo[memo_key] = cached
         return ToolResult(True, copy_json(cached))
 
-
-def _collect_ids(value: Any, out: set[str], under_id: bool = False) -> None:
-    """Add every string/integer held under an id-like key (``order_id``, ``id``...) of a JSON value to ``out``."""
-    if isinstance(value, dict):
-        for key, sub in value.items():
-            _collect_ids(sub, out, isinstance(key, str) and is_id_name(key))
-    elif isinstance(value, list):
-        for sub in value:
-            _collect_ids(sub, out, under_id)
-    elif under_id:
-        key = _key(value)
-        if key is not None:
-            out.add(key)
-
-
-def _admit_nullable(schema: Any) -> Any:
-    """A copy of ``schema`` where ``{"type": T, "nullable": true}`` also accepts null."""
-    if isinstance(schema, list):
-        return [_admit_nullable(v) for v in schema]
-    if not isinstance(schema, dict):
-        return schema
-    out = {k: (v if k in ("enum", "const", "default", "examples", "example") else _admit_nullable(v)) for k, v in schema.items()}
-    if schema.get("nullable") is True:
-        kind = out.get("type")
-        if isinstance(kind, str) and kind != "null":
-            out["type"] = [kind, "null"]
-        elif isinstance(kind, list) and "null" not in kind:
-            out["type"] = [*kind, "null"]
-        if isinstance(out.get("enum"), list) and None not in out["enum"]:
-            out["enum"] = [*out["enum"], None]
-    return out
-
-
-def _target_noun(tool: _Tool) -> str:
-    """The thing the id argument points at: set_reminder(event_id=...) misses an *event*."""
-    noun = "_".join(t for t in name_tokens(tool.op.id_param or "") if t not in ("id", "uuid", "ref", "reference"))
-    return noun or tool.op.resource
-
-
-def _is_plain_string(schema: Any) -> bool:
-    if not isinstance(schema, dict):
-        return True
-    kind = schema.get("type", "string")
-    return kind == "string" and not any(k in schema for k in ("format", "pattern", "enum", "const", "maxLength", "minLength"))
-
-
-def _same_resource(a: str, b: str) -> bool:
-    return a == b or a.split("_")[-1] == b.split("_")[-1]
-
-
-def _matches(fields: dict[str, Any], args: dict[str, Any]) -> bool:
-    """Equality filters on shared keys; query-like arguments as substring search."""
-    for key, want in args.items():
-        low = key.lower()
-        if low in _PAGING_ARGS:
-            continue
-        if low in _QUERY_ARGS and isinstance(want, str) and key not in fields:
-            needle = want.lower()
-            if not any(isinstance(v, str) and needle in v.lower() for v in fields.values()):
-                return False
-        elif key in fields:
-            have = fields[key]
-            if isinstance(have, str) and isinstance(want, str):
-                if have.lower() != want.lower():
-                    return False
-            elif have != want:
-                return False
-    return True
-
-
-def _list_slot(tool: _Tool, content: Any) -> tuple[Any, Any, Any]:
-    """Where the list of items lives in a list response: (key, array schema, container)."""
-    schema = tool.gen.resolve(tool.spec.response)
-    if not isinstance(schema, dict):
-        return None, None, None
-    if isinstance(content, list):
-        return 0, schema, content
-    props = schema.get("properties") if isinstance(schema.get("properties"), dict) else {}
-    head = tool.op.resource.split("_")[-1]
-    names = list(_LIST_SLOTS) + [f"{head}s", tool.op.resource + "s", f"{head}es"]
-    arrays = [k for k, sub in props.items() if _is_array(tool.gen.resolve(sub))]
-    for name in names:
-        if name in arrays:
-            return name, props[name], content
-    if arrays:
-        return arrays[0], props[arrays[0]], content
-    return None, None, None
-
-
-def _is_array(schema: Any) -> bool:
-    return isinstance(schema, dict) and (schema.get("type") == "array" or "items" in schema)
-
-
-def _set_counts(tool: _Tool, content: dict[str, Any], n: int) -> None:
-    schema = tool.gen.resolve(tool.spec.response)
-    props = schema.get("properties") if isinstance(schema, dict) else None
-    if not isinstance(props, dict):
-        return
-    for key, sub in props.items():
-        if key.lower() in _COUNT_FIELDS and key in content and tool.fits(sub, n):
-            content[key] = n

@@ -1,7 +1,7 @@
 """The programmatic tools backend, and the one definition of an episode's tool world.
 
 An episode's world is fixed by the run seed and the episode seed (recorded in
-``meta.blueprint``: ``seed`` and ``index``; see ``synth/episode.py``) and by
+``meta.blueprint``: ``seed`` and ``index``; :func:`episode_seed`) and by
 the records that existed before the episode began: the ones the user names by
 an id ("cancel order ORD-12345"). :func:`open_world` builds it; synthesis
 (:meth:`SimulatedTools.prepare`) and rollouts (``rollout/tool_env.py``) both
@@ -13,7 +13,7 @@ calls); a rollout has only the episode's messages, whose calls also hold ids
 taken from earlier results (a chain's "the first flight you found").
 :func:`pre_existing_ids` tells them apart by running the episode's calls once:
 the simulator brings a pre-existing record into the world only when a call
-first names it while no result has shown that id (``synth/simulator.py``), so
+first names it while no result has shown that id (``world/simulator.py``), so
 an id a result produced never counts, and the ids that do come in are exactly
 the ones synthesis's world brought in.
 """
@@ -28,6 +28,15 @@ from inftool_jax.tools.spec import ToolSpec
 
 NEEDS_RECORD = ("read", "update", "cancel", "delete")
 """Operation kinds that look a record up by its id (the others make one, list, or act statelessly)."""
+
+
+def episode_seed(run_seed: int, index: int) -> int:
+    """The seed of episode ``index``'s tool world in the run seeded ``run_seed`` (stable across runs and resumes).
+
+    The one rule: synthesis (``Blueprint.episode_seed``) and rollouts (``rollout/tool_env.py``) both call it,
+    so a rollout opens the world synthesis ran the episode in.
+    """
+    return (int(run_seed) * 1_000_003 + int(index)) & 0x7FFFFFFF
 
 
 def named_record_ids(sim: ToolSimulator, calls: Iterable[Call]) -> list[Any]:

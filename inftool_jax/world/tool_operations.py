@@ -19,7 +19,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from inftool_jax.world.value_gen import name_tokens
+from inftool_jax.world.named_values import name_tokens
 from inftool_jax.tools.spec import ToolSpec
 
 _CREATE = {

@@ -55,3 +55,15 @@ def test_an_episode_offering_a_tool_outside_the_catalog_is_an_input_error(catalo
     with pytest.raises(InputError) as err:
         env.check_episode(episode, "held.jsonl")
     assert f"/tools/{len(episode['tools']) - 1}" in str(err.value) and "launch_rocket" in str(err.value)
+
+
+def test_the_episode_seed_is_the_worlds_one_rule_for_synthesis_and_rollouts(episodes):
+    from inftool_jax.rollout.tool_env import episode_seed
+    from inftool_jax.synth.blueprint import Blueprint
+    from inftool_jax.world.tool_backend import episode_seed as world_episode_seed
+
+    for episode in episodes[:20]:
+        bp = episode["meta"]["blueprint"]
+        planned = Blueprint(index=bp["index"], seed=bp["seed"], category="", offered=[], turns=[], persona="")
+        assert episode_seed(episode) == (bp["seed"], planned.episode_seed) == (bp["seed"], world_episode_seed(bp["seed"], bp["index"]))
+    assert len({world_episode_seed(7, i) for i in range(1000)}) == 1000

@@ -15,7 +15,8 @@ from jsonschema import Draft202012Validator
 
 from inftool_jax.world.pattern_gen import PatternError, generate_from_pattern
 from inftool_jax.world.schema_formats import FORMAT_CHECKER
-from inftool_jax.world.value_gen import ValueGenerator, mint_id, name_tokens
+from inftool_jax.world.named_values import mint_id, name_tokens
+from inftool_jax.world.value_gen import ValueGenerator
 
 NAMES = ["email", "city", "price", "year", "order_id", "start_date", "quantity", "name", "status", "url", "note", "age", "x"]
 FORMATS = ["date", "date-time", "time", "email", "uri", "uuid", "ipv4", "ipv6", "hostname"]
@@ -298,12 +299,12 @@ def test_an_average_lies_between_the_minimum_and_the_maximum():
 
 
 def test_the_helpers_the_planner_shares_are_public():
-    from inftool_jax.world import value_gen
+    from inftool_jax.world import named_values, ordering
 
-    assert value_gen.ordered_pairs(("average_bpm", "max_bpm")) == (("average_bpm", "max_bpm"),)
-    assert value_gen.later_time("2026-01-01", "2025-01-01", Random(0)) > "2026-01-01"
-    assert value_gen.named_range(("stops",), True)[:2] == (0, 2)
-    assert value_gen.string_fits({"type": "string", "format": "date"}, "2026-01-02")
-    assert not value_gen.number_fits({"type": "integer", "maximum": 3}, 4)
-    assert value_gen.string_kind(("departure", "date")) == "date" and "hotel" in value_gen.THINGS
-    assert value_gen.singular("categories") == "category"
+    assert ordering.ordered_pairs(("average_bpm", "max_bpm")) == (("average_bpm", "max_bpm"),)
+    assert ordering.later_time("2026-01-01", "2025-01-01", Random(0)) > "2026-01-01"
+    assert named_values.named_range(("stops",), True)[:2] == (0, 2)
+    assert ordering.string_fits({"type": "string", "format": "date"}, "2026-01-02")
+    assert not ordering.number_fits({"type": "integer", "maximum": 3}, 4)
+    assert named_values.string_kind(("departure", "date")) == "date" and "hotel" in named_values.THINGS
+    assert named_values.singular("categories") == "category"

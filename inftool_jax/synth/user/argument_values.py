@@ -14,8 +14,11 @@ from functools import lru_cache
 from datetime import date, timedelta
 from typing import Any
 
-from inftool_jax.world import value_gen as VG  # the simulator's value rules: plans and results agree
+from inftool_jax.tools.schema_helpers import effective_schema, is_json_number, schema_type
+from inftool_jax.world import named_values as NV  # the simulator's value rules: plans and results agree
 from inftool_jax.world import vocabulary as V
+from inftool_jax.world.ordering import distinct_pairs, order_siblings
+from inftool_jax.world.value_gen import ValueGenerator
 from inftool_jax.synth.user.verbal_formats import DATE_STYLES, format_number, render_date, render_number
 
 
@@ -42,49 +45,6 @@ def join_words(items: list[str]) -> str:
     return ", ".join(items[:-1]) + " and " + items[-1]
 
 
-def schema_type(schema: dict[str, Any]) -> str:
-    """The effective JSON type of a schema (first non-null of a type list / anyOf / oneOf)."""
-    t = schema.get("type")
-    if isinstance(t, list):
-        t = next((x for x in t if x != "null"), "string")
-    if t is None:
-        if "enum" in schema and schema["enum"]:
-            first = schema["enum"][0]
-            return {bool: "boolean", int: "integer", float: "number", str: "string"}.get(type(first), "string")
-        if "properties" in schema:
-            return "object"
-        if "items" in schema:
-            return "array"
-        for key in ("anyOf", "oneOf"):
-            for sub in schema.get(key) or []:
-                if isinstance(sub, dict) and sub.get("type") not in (None, "null"):
-                    return schema_type(sub)
-        return "string"
-    return str(t)
-
-
-def effective_schema(schema: dict[str, Any]) -> dict[str, Any]:
-    """The first non-null branch of anyOf/oneOf merged over the schema itself."""
-    for key in ("anyOf", "oneOf"):
-        for sub in schema.get(key) or []:
-            if isinstance(sub, dict) and sub.get("type") != "null":
-                merged = {k: v for k, v in schema.items() if k not in ("anyOf", "oneOf")}
-                merged.update(sub)
-                return merged
-    return schema
-
-
-def is_complex(schema: dict[str, Any]) -> bool:
-    """True for parameter schemas with nested objects, arrays or enums anywhere."""
-    for prop in (schema.get("properties") or {}).values():
-        if not isinstance(prop, dict):
-            continue
-        prop = effective_schema(prop)
-        if "enum" in prop or schema_type(prop) in ("object", "array"):
-            return True
-    return False
-
-
 TODAY = date(2026, 1, 1)
 """The synthetic world's today: trips and deadlines lie after it, birthdays and logged activities before."""
 
@@ -98,7 +58,7 @@ _PAST_WORDS = frozenset({
 
 def date_kind(name: str) -> str:
     """``"birth"`` (an adult's birthday), ``"past"`` (something that happened) or ``"future"`` (a plan)."""
-    tokens = set(VG.tokens_of(name))
+    tokens = set(NV.tokens_of(name))
     if tokens & _BIRTH_WORDS:
         return "birth"
     if tokens & _PAST_WORDS:
@@ -204,8 +164,8 @@ def _string_value(name: str, schema: dict[str, Any], rng: random.Random, varied:
         first, last = _person(rng)
         value = f"{first.lower()}.{last.lower()}@{rng.choice(V.DOMAINS)}"
         return Spoken(value, value, [value])
-    if VG.string_kind(VG.tokens_of(name)) in _VG_STRING_KINDS:
-        value = VG.ValueGenerator().generate({"type": "string"}, rng, name)
+    if NV.string_kind(NV.tokens_of(name)) in _VG_STRING_KINDS:
+        value = ValueGenerator().generate({"type": "string"}, rng, name)
         return Spoken(value, value, [value])
     if is_id_name(name) or _name_has(name, "sku", "code", "number", "reference", "ref", "tracking"):
         value = _id_value(name, rng)
@@ -216,8 +176,8 @@ def _string_value(name: str, schema: dict[str, Any], rng: random.Random, varied:
     if _name_has(name, "phone", "mobile", "telephone"):
         value = f"+1-555-{rng.randint(100, 999):03d}-{rng.randint(1000, 9999):04d}"
         return Spoken(value, value, [value])
-    if lname == "name" and owner in VG.THINGS:  # create_project(name): "Harbor Project", not a person
-        value = VG.ValueGenerator().generate({"type": "string"}, rng, f"{owner}_name")
+    if lname == "name" and owner in NV.THINGS:  # create_project(name): "Harbor Project", not a person
+        value = ValueGenerator().generate({"type": "string"}, rng, f"{owner}_name")
         return Spoken(value, value, [value])
     if _name_has(name, "city", "location", "destination", "origin", "place", "from", "to", "departure", "arrival", "region", "area"):
         group = rng.choice(V.PLACE_SYNONYMS)
@@ -270,8 +230,6 @@ def _patterned(name: str, schema: dict[str, Any], pattern: str, rng: random.Rand
         if fits and len(fits) * 2 >= len(pool):
             value = rng.choice(fits)
             return Spoken(value, value, [value])
-    from inftool_jax.world.value_gen import ValueGenerator  # the schema-driven generator handles patterns
-
     value = str(ValueGenerator().generate(schema, rng, name))
     return Spoken(value, value, [value])
 
@@ -283,13 +241,13 @@ _MONEY_CAPS = frozenset({"monthly", "weekly", "daily", "yearly", "annual", "spen
 
 def _planned_range(name: str, integer: bool) -> tuple[float, float]:
     """A realistic (low, high) for a numeric parameter: value_gen's name rules, then a few planner rules."""
-    tokens = VG.tokens_of(name)
+    tokens = NV.tokens_of(name)
     t = set(tokens)
     if t & _BIRTH_WORDS and "year" in t:
         return _BIRTH_YEAR
     if t & _MONEY_CAPS and t & {"limit", "cap", "budget", "allowance"}:  # monthly_limit is money, not a count
         return 50, 5000
-    lo, hi, _ = VG.named_range(tokens, integer)
+    lo, hi, _ = NV.named_range(tokens, integer)
     if (lo, hi) != ((0, 100) if integer else (0.0, 1000.0)):  # value_gen knows this name
         return lo, hi
     if t & {"results", "max", "top", "n", "interval", "retries", "attempts", "copies", "pages"}:
@@ -304,10 +262,6 @@ def _planned_range(name: str, integer: bool) -> tuple[float, float]:
 _BOUND_KEYS = ("minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum")
 
 
-def _numeric(x: Any) -> bool:
-    return isinstance(x, (int, float)) and not isinstance(x, bool)
-
-
 def _number_value(name: str, schema: dict[str, Any], rng: random.Random, integer: bool) -> int | float:
     """A plausible number: the name's realistic range narrowed to the schema's, drawn by value_gen.
 
@@ -318,19 +272,19 @@ def _number_value(name: str, schema: dict[str, Any], rng: random.Random, integer
     narrowed = dict(schema)
     narrowed["type"] = "integer" if integer else "number"
     if any(isinstance(schema.get(k), bool) for k in _BOUND_KEYS):  # draft 4 flags: leave the bounds to value_gen
-        return _as_type(VG.ValueGenerator().generate(narrowed, rng, name), integer)
+        return _as_type(ValueGenerator().generate(narrowed, rng, name), integer)
     ex_lo, ex_hi = schema.get("exclusiveMinimum"), schema.get("exclusiveMaximum")
-    lows = [schema[k] for k in ("minimum", "exclusiveMinimum") if _numeric(schema.get(k))]
-    highs = [schema[k] for k in ("maximum", "exclusiveMaximum") if _numeric(schema.get(k))]
+    lows = [schema[k] for k in ("minimum", "exclusiveMinimum") if is_json_number(schema.get(k))]
+    highs = [schema[k] for k in ("maximum", "exclusiveMaximum") if is_json_number(schema.get(k))]
     h_lo, h_hi = _planned_range(name, integer)
     lo = max([h_lo, *lows])
     hi = min([h_hi, *highs])
     if lo < hi:
         for k in _BOUND_KEYS:
             narrowed.pop(k, None)
-        narrowed["exclusiveMinimum" if _numeric(ex_lo) and lo == ex_lo else "minimum"] = lo
-        narrowed["exclusiveMaximum" if _numeric(ex_hi) and hi == ex_hi else "maximum"] = hi
-    return _as_type(VG.ValueGenerator().generate(narrowed, rng, name), integer)
+        narrowed["exclusiveMinimum" if is_json_number(ex_lo) and lo == ex_lo else "minimum"] = lo
+        narrowed["exclusiveMaximum" if is_json_number(ex_hi) and hi == ex_hi else "maximum"] = hi
+    return _as_type(ValueGenerator().generate(narrowed, rng, name), integer)
 
 
 def _as_type(value: Any, integer: bool) -> int | float:
@@ -430,35 +384,11 @@ def sample_value(name: str, schema: dict[str, Any], rng: random.Random, varied: 
 
 
 def _singular(name: str) -> str:
-    return humanize(VG.singular(name)).split()[-1] if name else ""
-
-
-# Pairs of values that name two different things: a trip from LIS to LIS, or USD into USD, reads as noise.
-_DISTINCT_WORDS = {("from", "to"), ("origin", "destination"), ("source", "target"), ("base", "quote"), ("sender", "recipient")}
-
-
-def _distinct_pairs(keys: tuple[str, ...]) -> list[tuple[str, str]]:
-    toks = {k: VG.tokens_of(k) for k in keys}
-    out = []
-    for a in keys:
-        for b in keys:
-            ta, tb = toks[a], toks[b]
-            if a == b or len(ta) != len(tb):
-                continue
-            diff = [(x, y) for x, y in zip(ta, tb) if x != y]
-            if len(diff) == 1 and diff[0] in _DISTINCT_WORDS:
-                out.append((a, b))
-    return out
-
-
-def related_keys(keys: tuple[str, ...] | list[str]) -> set[str]:
-    """The keys that :func:`order_related` keeps consistent with a sibling (check_in, check_out, origin...)."""
-    keys = tuple(keys)
-    return {k for pair in (*VG.ordered_pairs(keys), *_distinct_pairs(keys)) for k in pair}
+    return humanize(NV.singular(name)).split()[-1] if name else ""
 
 
 def order_related(values: dict[str, Any], props: dict[str, Any], rng: random.Random, varied: float = 0.0, frozen: frozenset[str] | set[str] = frozenset()) -> None:
-    """Make sibling values consistent, in place, with the simulator's own pairing rules (value_gen).
+    """Make sibling values consistent, in place, with the world's own sibling rules (:mod:`~inftool_jax.world.ordering`).
 
     ``check_out`` a few days after ``check_in``, ``end`` after ``start``,
     ``return_date`` after ``departure_date``, ``arrival`` after ``departure``
@@ -472,17 +402,13 @@ def order_related(values: dict[str, Any], props: dict[str, Any], rng: random.Ran
     if len(spoken) < 2:
         return
     schemas = {k: effective_schema(props.get(k) if isinstance(props.get(k), dict) else {}) for k in spoken}
-    gen = VG.ValueGenerator()
-    for early, late in VG.ordered_pairs(tuple(spoken)):
-        a, b = values[early].value, values[late].value
-        if isinstance(a, str) and isinstance(b, str) and late not in frozen:
-            later = VG.later_time(a, b, rng)
-            if later is not None and VG.string_fits(gen.resolve(schemas[late]), later):
-                values[late] = respeak(later, rng, varied)
-        elif _numeric(a) and _numeric(b) and a > b and early not in frozen and late not in frozen:
-            if VG.number_fits(schemas[early], b) and VG.number_fits(schemas[late], a):
-                values[early], values[late] = values[late], values[early]
-    for first, second in _distinct_pairs(tuple(spoken)):
+    gen = ValueGenerator()
+    order_siblings(
+        spoken, lambda key: gen.resolve(schemas[key]), rng, frozen=frozen,
+        value_of=lambda s: s.value, retimed=lambda new, rng: respeak(new, rng, varied),
+    )
+    values.update(spoken)
+    for first, second in distinct_pairs(tuple(spoken)):
         if second in frozen:
             continue
         for _ in range(8):

@@ -42,9 +42,10 @@ def test_every_number_style_reads_back():
 
 from datetime import date, timedelta
 
-from inftool_jax.synth.user.argument_values import TODAY, Spoken, order_related, related_keys
+from inftool_jax.synth.user.argument_values import TODAY, Spoken, order_related
+from inftool_jax.world.ordering import related_keys
 from inftool_jax.synth.user.verbal_formats import DATE_STYLES
-from inftool_jax.world import value_gen
+from inftool_jax.world import named_values
 
 
 def test_every_date_style_reads_back_including_ordinals_and_weekdays():
@@ -94,7 +95,7 @@ def test_numbers_use_the_simulators_realistic_ranges_within_the_schema():
     for _ in range(100):  # amounts are positive money, even where the schema allows 0
         assert 5 <= sample_value("amount", {"type": "number", "exclusiveMinimum": 0, "maximum": 100000}, rng).value <= 500
         assert sample_value("min_price", {"type": "number", "minimum": 0}, rng).value >= 5
-    assert value_gen.named_range(("stops",), True)[:2] == (0, 2)  # the rule reused, not a copy
+    assert named_values.named_range(("stops",), True)[:2] == (0, 2)  # the rule reused, not a copy
 
 
 def test_related_values_are_ordered_like_the_simulator_orders_them():
