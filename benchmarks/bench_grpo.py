@@ -15,7 +15,7 @@ A step is: generate G completions for each of B prompts, score them, one optimis
 - the same work: B x G completions of exactly ``--new`` tokens (EOS neither stops nor is suppressed on ours;
   TRL gets ``min_new_tokens``, so both generate the full length), sampling at temperature 1 with the KV cache
   (ours: the in-JAX sampler; TRL: transformers ``generate``, no vLLM), beta = 0 (no reference model), one
-  optimiser update per step, no gradient accumulation, token-mean loss with clip 0.2 / 0.28, AdamW with
+  optimiser update per step, no gradient accumulation, loss_type dapo (token mean) with clip 0.2 / 0.28, AdamW with
   clipping at 1.0, log-probs recomputed by the trainer (on-policy, no extra forward on either side).
 
 Timing: the first step of each side is warm-up (ours: compilation, reported on its own) and is excluded;
@@ -122,9 +122,9 @@ class Ours:
         self.tokenizer = load_tokenizer(model_dir)
         model = load_pretrained(model_dir, mesh=mesh, progress=False)
         grpo = GRPOStageConfig(
-            group_size=args.group, prompts_per_step=args.prompts, max_completion_len=args.new, beta=0.0,
-            eps_low=0.2, eps_high=0.28, loss_aggregation="token-mean", drop_zero_variance_groups=False,
-            temperature=1.0, top_p=1.0, top_k=0, updates_per_rollout=1,
+            num_generations=args.group, prompts_per_step=args.prompts, max_completion_length=args.new, beta=0.0,
+            epsilon=0.2, epsilon_high=0.28, loss_type="dapo", scale_rewards="group", drop_zero_variance_groups=False,
+            temperature=1.0, top_p=1.0, top_k=0, steps_per_generation=1,
         )
         train = TrainConfig(learning_rate=args.lr, warmup_steps=0, weight_decay=0.0, clip_norm=1.0, b1=0.9, b2=0.95,
                             micro_batches=1, tensorboard=False)

@@ -28,7 +28,7 @@ os.environ.setdefault("JAX_PLATFORMS", "cpu")
 
 
 def _cases():
-    path = pathlib.Path(__file__).resolve().parents[1] / "tests" / "rl" / "reward_cases.py"
+    path = pathlib.Path(__file__).resolve().parents[1] / "tests" / "grading" / "reward_cases.py"
     spec = importlib.util.spec_from_file_location("reward_cases", path)
     mod = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(mod)
@@ -76,9 +76,9 @@ def main() -> None:
     # targets stay prepared across batches on both paths (the reference's checker prepares each target once
     # and keeps it on the target); values made by the policy are memoised within one batch only, so repeating
     # the batch does not make the kernel path look faster than a fresh batch would be
-    scorer = GatedReward(config, args.group, cache_targets=True)
-    cold_scorer = GatedReward(config, args.group, cache_targets=False)
-    batch = encode_batch(attempts, targets, config, args.group)
+    scorer = GatedReward(config, cache_targets=True)
+    cold_scorer = GatedReward(config, cache_targets=False)
+    batch = encode_batch(attempts, targets, config)
     fb = np.zeros(batch.attempts.shape[1], np.float32)  # the fallback rows' values do not change the kernel's work
     kernel_in = jax.device_put((batch.attempts, batch.targets, fb))
     t0 = time.perf_counter()
@@ -121,8 +121,8 @@ def main() -> None:
         "reference_encoded": reference_encoded_rows,
         "e2e_kernel": end_to_end_kernel,
         "e2e_reference": end_to_end_reference,
-        "encode": lambda: encode_batch(attempts, targets, config, args.group),
-        "encode_cold": lambda: encode_batch(attempts, targets, config, args.group, cache=False),
+        "encode": lambda: encode_batch(attempts, targets, config),
+        "encode_cold": lambda: encode_batch(attempts, targets, config, cache=False),
         "e2e_kernel_cold": end_to_end_kernel_cold,
         "parse": parse_all,
     }
@@ -165,7 +165,7 @@ def main() -> None:
         per_ref = t["reference"] / n
         size = n
         while size >= args.group * 8:
-            part = encode_batch(attempts[:size], targets[:size], config, args.group)
+            part = encode_batch(attempts[:size], targets[:size], config)
             inputs = jax.device_put((part.attempts, part.targets, np.zeros(part.attempts.shape[1], np.float32)))
             t0 = time.perf_counter()
             jax.block_until_ready(scorer._kernel(*inputs))

@@ -8,12 +8,12 @@ resolved against the folder of the YAML file (see :meth:`Config.resolve`).
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import yaml
 from pydantic import PrivateAttr, ValidationError
 
-from inftool_jax.config_base import Section
+from inftool_jax.config_base import Section, renamed_key_problem
 from inftool_jax.errors import InputError
 from inftool_jax.model.config import DistributedConfig, MeshConfig, ModelConfig
 from inftool_jax.bootstrap.tiny_model import TinyModelConfig
@@ -23,7 +23,7 @@ from inftool_jax.loop.config import LoopConfig
 from inftool_jax.rollout.sampling_config import SamplingConfig
 from inftool_jax.sft.config import SFTConfig
 from inftool_jax.synth.config import SynthConfig
-from inftool_jax.train.config import TrainConfig
+from inftool_jax.train.config import TrainConfig, TrainSection
 
 COMMAND_LINE = "<command line>"
 
@@ -49,18 +49,23 @@ class Config(Section):
     """Synthesis: category mix, difficulty, agent backends, verification, dataset layout."""
     sampling: SamplingConfig = SamplingConfig()
     """Default generation settings of the in-JAX sampler (evaluation, serving, the policy backend)."""
-    train: TrainConfig = TrainConfig()
-    """Shared training settings (optimiser, schedule, batching, checkpoints, logging) for SFT and GRPO."""
+    train: TrainSection = TrainSection()
+    """Training settings SFT and GRPO share (optimiser, batching, checkpoints, logging); each stage's learning rate,
+    warmup and steps are in its own section."""
     sft: SFTConfig = SFTConfig()
-    """Cold-start SFT settings."""
+    """Cold-start SFT: its schedule (learning_rate, warmup_steps, max_steps) and settings."""
     reward: RewardConfig = RewardConfig()
     """The gated reward: gate weights and partial credit."""
     grpo: GRPOStageConfig = GRPOStageConfig()
-    """GRPO stage: group size, advantages, clipping, KL, loss aggregation, rollouts, step sizes."""
+    """GRPO stage: its schedule, generations per prompt, advantages, clipping, KL, loss type, rollouts."""
     loop: LoopConfig = LoopConfig()
     """The closed loop (`inftool loop`): iterations, targeting, per-round data budget, held-out set."""
 
     _base_dir: Path = PrivateAttr(default_factory=Path.cwd)
+
+    def stage_train(self, stage: Literal["sft", "grpo"], **update: Any) -> TrainConfig:
+        """What the ``stage`` trainer reads: the shared ``train:`` section with the stage section's schedule."""
+        return TrainConfig.for_stage(self.train, getattr(self, stage), **update)
 
     def resolve(self, path: str | Path) -> Path:
         """A path from this config, made absolute against the config file's folder."""
@@ -90,9 +95,27 @@ def _check_key(model_cls: type[Section], parts: list[str], full: str) -> None:
         if fields is None:
             raise InputError(COMMAND_LINE, full, f"'{'.'.join(parts[:i])}' has no sub-keys")
         if part not in fields:
+            problem = renamed_key_problem(cls, part, ".".join(parts[:i]))
+            if problem is not None:
+                raise InputError(COMMAND_LINE, full, problem)
             known = ", ".join(sorted(fields))
             raise InputError(COMMAND_LINE, full, f"unknown key '{part}' (known here: {known})")
         cls = fields[part].annotation
+
+
+def _check_renamed(model_cls: type[Section], tree: Any, source: str, path: str = "") -> None:
+    """An old key anywhere in a config file: an InputError naming the file, the old key and the new one."""
+    if not isinstance(tree, dict):
+        return
+    fields = model_cls.model_fields
+    for key, value in tree.items():
+        where = f"{path}.{key}" if path else str(key)
+        problem = renamed_key_problem(model_cls, key, path)
+        if problem is not None:
+            raise InputError(source, where, problem)
+        sub = fields[key].annotation if key in fields else None
+        if isinstance(sub, type) and issubclass(sub, Section):
+            _check_renamed(sub, value, source, where)
 
 
 def _set(tree: dict[str, Any], parts: list[str], value: Any) -> None:
@@ -132,6 +155,7 @@ def load_config(path: str | Path | None = None, overrides: list[str] | tuple[str
             raise InputError(source, "", "the top level of a config must be a mapping")
         raw = loaded
         base_dir = p.resolve().parent
+        _check_renamed(Config, raw, source)
 
     overridden: set[str] = set()
     for text in overrides:

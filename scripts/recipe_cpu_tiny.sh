@@ -4,8 +4,10 @@
 #   -> eval untrained -> SFT -> eval -> GRPO -> eval, then the three held-out figures side by side.
 # Usage: scripts/recipe_cpu_tiny.sh [RUN_DIR] [key.sub=value overrides for every stage ...]
 # Environment: TRAIN_EPISODES (default 8000), HELDOUT_EPISODES (default 100), EVAL_MAX_NEW_TOKENS (default 96),
-#              SFT_STEPS (default: the config's train.max_steps), GRPO_STEPS (default 20), GRPO_LR (default 1e-4),
-#              CONFIG (default configs/cpu_tiny.yaml), INFTOOL (default inftool).
+#              SFT_STEPS (default: the config's sft.max_steps), GRPO_STEPS (default: the config's grpo.max_steps),
+#              GRPO_LR (default: the config's grpo.learning_rate), CONFIG (default configs/cpu_tiny.yaml),
+#              INFTOOL (default inftool).
+# Each stage's learning rate, warmup and steps come from its own config section (sft:, grpo:).
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 RUN="${1:-runs/cpu_tiny}"
@@ -15,8 +17,8 @@ TRAIN_EPISODES="${TRAIN_EPISODES:-8000}"  # ~5,000 fit max_length: 600 steps x 8
 HELDOUT_EPISODES="${HELDOUT_EPISODES:-100}"
 EVAL_MAX_NEW_TOKENS="${EVAL_MAX_NEW_TOKENS:-96}"
 SFT_STEPS="${SFT_STEPS:-}"
-GRPO_STEPS="${GRPO_STEPS:-20}"
-GRPO_LR="${GRPO_LR:-1e-4}"  # the config's train.learning_rate is the SFT one; GRPO after SFT wants a smaller step
+GRPO_STEPS="${GRPO_STEPS:-}"
+GRPO_LR="${GRPO_LR:-}"
 INFTOOL="${INFTOOL:-inftool}"
 mkdir -p "$RUN"
 # The three evaluations (and the stages) share architecture and shapes: compile each program once per run.
@@ -42,12 +44,12 @@ evaluate() {  # evaluate MODEL NAME [overrides...]
 evaluate "$RUN/model" untrained "$@"
 stamp "sft"
 $INFTOOL train --config "$CONFIG" --stage sft --model "$RUN/model" --data "$RUN/train_data" --out "$RUN/sft" --force --quiet \
-    ${SFT_STEPS:+train.max_steps=$SFT_STEPS} "$@"
+    ${SFT_STEPS:+sft.max_steps=$SFT_STEPS} "$@"
 evaluate "$RUN/sft" sft "$@"
 stamp "grpo"
 rm -rf "$RUN/grpo"
 $INFTOOL train --config "$CONFIG" --stage grpo --model "$RUN/sft" --data "$RUN/train_data" --out "$RUN/grpo" --quiet \
-    train.max_steps="$GRPO_STEPS" train.learning_rate="$GRPO_LR" train.warmup_steps=0 train.checkpoint_every=0 "$@"
+    ${GRPO_STEPS:+grpo.max_steps=$GRPO_STEPS} ${GRPO_LR:+grpo.learning_rate=$GRPO_LR} "$@"
 evaluate "$RUN/grpo" grpo "$@"
 stamp "done"
 

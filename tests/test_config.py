@@ -66,3 +66,45 @@ def test_help_does_not_import_jax():
     code = "import sys; from inftool_jax.cli import build_parser; build_parser(); print('jax' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"
+
+
+@pytest.mark.parametrize(
+    "old, new",
+    [
+        ("grpo.group_size", "grpo.num_generations"),
+        ("grpo.eps_low", "grpo.epsilon"),
+        ("grpo.eps_high", "grpo.epsilon_high"),
+        ("grpo.loss_aggregation", "grpo.loss_type"),
+        ("grpo.max_completion_len", "grpo.max_completion_length"),
+        ("grpo.advantage", "grpo.scale_rewards"),
+        ("grpo.updates_per_rollout", "grpo.steps_per_generation"),
+        ("train.learning_rate", "sft.learning_rate / grpo.learning_rate"),
+        ("train.max_steps", "sft.max_steps / grpo.max_steps"),
+        ("train.warmup_steps", "sft.warmup_steps / grpo.warmup_steps"),
+    ],
+)
+def test_an_old_key_is_refused_naming_the_new_one_in_a_file_and_an_override(tmp_path, old, new):
+    section, key = old.split(".")
+    path = tmp_path / "x.yaml"
+    path.write_text(f"{section}:\n  {key}: 1\n")
+    with pytest.raises(InputError) as err:
+        load_config(path)
+    assert (err.value.source, err.value.pointer) == (str(path), old) and new in err.value.problem
+    assert str(err.value).startswith(f"{path}: {old}: ")
+    with pytest.raises(InputError) as err:
+        load_config(None, [f"{old}=1"])
+    assert err.value.source == "<command line>" and new in err.value.problem
+
+
+def test_each_stage_has_its_own_schedule_on_top_of_the_shared_train_section():
+    cfg = load_config("configs/cpu_tiny.yaml")
+    sft, grpo = cfg.stage_train("sft"), cfg.stage_train("grpo")
+    assert (sft.learning_rate, sft.warmup_steps, sft.max_steps) == (4e-3, 20, 600)
+    assert (grpo.learning_rate, grpo.warmup_steps, grpo.max_steps) == (1e-4, 0, 20)
+    assert sft.batch_size == grpo.batch_size == cfg.train.batch_size == 8  # shared settings reach both
+    cfg = load_config(None, ["grpo.learning_rate=3e-6", "train.clip_norm=0.5"])
+    assert cfg.stage_train("grpo").learning_rate == 3e-6 and cfg.stage_train("sft").learning_rate == 3e-4
+    assert cfg.stage_train("grpo").clip_norm == cfg.stage_train("sft").clip_norm == 0.5
+    # without a config file GRPO does not inherit SFT's step: TRL's default rate, no warmup
+    assert (cfg.stage_train("grpo").learning_rate, cfg.stage_train("grpo").warmup_steps) == (3e-6, 0)
+    assert load_config(None).stage_train("grpo").learning_rate == 1e-6

@@ -9,7 +9,7 @@ decoder the BFCL checker (:mod:`inftool_jax.grading.bfcl_checker`) uses.
 """
 
 from inftool_jax.calls.call import Call, ParseResult
-from inftool_jax.calls.formats import CallFormat, available_formats, get_format
+from inftool_jax.calls.formats import FORMATS, CallFormat, available_formats, get_format
 from inftool_jax.calls.hermes import parse_hermes, render_hermes
 from inftool_jax.calls.openai_format import parse_openai_tool_calls, to_openai_tool_calls
 from inftool_jax.calls.pythonic import parse_python, render_python
@@ -17,6 +17,7 @@ from inftool_jax.calls.pythonic import parse_python, render_python
 __all__ = [
     "Call",
     "CallFormat",
+    "FORMATS",
     "ParseResult",
     "available_formats",
     "get_format",

@@ -5,7 +5,10 @@ from __future__ import annotations
 import argparse
 import importlib
 import sys
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:  # the real import waits for a command that needs it: `inftool --help` stays fast
+    from inftool_jax.config import Config
 
 DESCRIPTION = """\
 Train a model folder on a dataset folder and write OUT_DIR: the final model in Hugging Face
@@ -16,13 +19,14 @@ Stages:
   sft   masked next-token loss on the assistant turns of synthesized episodes (cold start)
   grpo  group-relative policy optimisation with the gated reward and tool rollouts
 
-Settings come from the config's `train:` section (optimiser, schedule, batch, micro-batches,
-max length, checkpoints, logging), the stage's own section (`sft:` / `grpo:`) and `mesh:`.
+Settings come from the stage's own section (`sft:` / `grpo:`: its learning_rate, warmup_steps
+and max_steps, and what only that stage does), the `train:` section both stages share
+(optimiser details, batch, micro-batches, max length, checkpoints, logging) and `mesh:`.
 An interrupted run continues bit for bit with --resume.
 
 Example:
   inftool train --config configs/cpu_tiny.yaml --stage sft --model runs/tiny-model \\
-      --data runs/synth0 --out runs/sft0 train.max_steps=200 train.learning_rate=1e-3
+      --data runs/synth0 --out runs/sft0 sft.max_steps=200 sft.learning_rate=1e-3
 """
 
 # stage -> (module, function); each is called as fn(config, model_dir, data_dir, out_dir, resume)
@@ -47,11 +51,11 @@ def register(sub: argparse._SubParsersAction) -> None:
     parser.add_argument("--resume", action="store_true", help="continue the run in --out from its latest checkpoint")
     parser.add_argument("--force", action="store_true", help="replace --out if it exists and is not empty")
     parser.add_argument("--quiet", action="store_true", help="no progress bars")
-    parser.add_argument("overrides", nargs="*", help="key.sub=value overrides (e.g. train.max_steps=100 mesh.fsdp=4)")
+    parser.add_argument("overrides", nargs="*", help="key.sub=value overrides (e.g. sft.max_steps=100 mesh.fsdp=4)")
     parser.set_defaults(func=_run)
 
 
-def load_stage_config(path: str | None, overrides: list[str]) -> Any:
+def load_stage_config(path: str | None, overrides: list[str]) -> "Config":
     """The experiment config (with its ``train``, ``sft`` and ``grpo`` sections) plus overrides."""
     from inftool_jax.config import load_config
 
@@ -92,6 +96,7 @@ def _run(args: argparse.Namespace) -> int:
     kwargs: dict[str, Any] = {"progress": not args.quiet}
     if args.stage == "sft":
         kwargs["force"] = args.force
+        kwargs["train"] = config.stage_train("sft")  # the shared train: section with sft:'s schedule
     elif args.force and Path(args.out).is_dir():
         import shutil
 

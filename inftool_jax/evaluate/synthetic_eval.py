@@ -52,7 +52,7 @@ def score_rollouts(rollouts: Sequence[Rollout], reward_config: RewardConfig) -> 
     if not rollouts:
         return {"turns": 0, "accuracy": 0.0, "call_accuracy": 0.0, "reward_mean": 0.0, "gates": {g: 0.0 for g in GATES},
                 "decisions": {}, "categories": {}, "rows": []}
-    scorer = GatedReward(reward_config, group_size=1)
+    scorer = GatedReward(reward_config)
     batch = scorer.score([r.attempt for r in rollouts], [r.task.target for r in rollouts])
     exact = np.array([exact_match(r) for r in rollouts], bool)
     rows = []

@@ -1,9 +1,12 @@
-"""Score a G x B batch of completions: encode, fall back to the reference where needed, one kernel call.
+"""Score a batch of completions: encode, fall back to the reference where needed, one kernel call.
 
-    scorer = GatedReward(RewardConfig(), group_size=8)
+    scorer = GatedReward(RewardConfig())
     out = scorer.score(attempts, targets)      # parsed already
     out = scorer.score_texts(texts, targets)   # parses with config.call_format first
-    out.rewards, out.passed, out.advantages     # numpy arrays [N], [N, 5], [N]
+    out.rewards, out.passed, out.first_failed  # numpy arrays [N], [N, 5], [N]
+
+Any batch: completions are scored one by one (GRPO's group advantages are
+computed from the rewards in :mod:`inftool_jax.rl.advantages`).
 """
 
 from __future__ import annotations
@@ -21,12 +24,11 @@ from inftool_jax.grading.reward_target import Attempt, RewardTarget
 
 @dataclass
 class RewardBatch:
-    """Per-completion results, completions in input order (G samples of a prompt contiguous)."""
+    """Per-completion results, completions in input order."""
 
     rewards: np.ndarray  # [N] float32
     passed: np.ndarray  # [N, len(GATES)] bool
     first_failed: np.ndarray  # [N] int32: index of the first failed gate, len(GATES) if none
-    advantages: np.ndarray  # [N] float32, group-normalised
     by_reference: np.ndarray  # [N] bool: scored by the reference (outside the kernel's limits)
 
     def gate_pass_rates(self) -> dict[str, float]:
@@ -38,20 +40,17 @@ class RewardBatch:
 class GatedReward:
     """The gated reward of DESIGN.md §5 for whole batches (kernel + exact reference fallback)."""
 
-    def __init__(self, config: RewardConfig, group_size: int, advantage: str = "grpo", eps: float = 1e-6, cache_targets: bool = True):
+    def __init__(self, config: RewardConfig, cache_targets: bool = True):
         """``cache_targets``: keep each target's encoding (and its memo of canonical values) on the target
         object across batches, as the checker keeps its preparation; off, targets are encoded once per batch."""
         self.config = config
-        self.group_size = group_size
         self.cache_targets = cache_targets
-        self._kernel = make_reward_kernel(config, group_size, advantage, eps)
+        self._kernel = make_reward_kernel(config)
 
     def score(self, attempts: list[Attempt], targets: list[RewardTarget]) -> RewardBatch:
         if len(attempts) != len(targets):
             raise ValueError(f"{len(attempts)} attempts for {len(targets)} targets")
-        if len(attempts) % self.group_size:
-            raise ValueError(f"{len(attempts)} completions do not split into groups of {self.group_size}")
-        batch = encode_batch(attempts, targets, self.config, self.group_size, self.cache_targets)
+        batch = encode_batch(attempts, targets, self.config, self.cache_targets)
         encoded, a_arr, L = batch.encoded, batch.attempts, batch.layout
         n = len(attempts)
         fb_reward = np.zeros(a_arr.shape[1], np.float32)
@@ -65,7 +64,6 @@ class GatedReward:
             np.asarray(out["reward"])[:n],
             np.asarray(out["passed"])[:n],
             np.asarray(out["first_failed"])[:n],
-            np.asarray(out["advantages"])[:n],
             ~encoded,
         )
 

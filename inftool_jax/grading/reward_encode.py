@@ -482,13 +482,12 @@ def _write(a_arr: np.ndarray, L: Layout, calls: list[int]) -> None:
     a_arr[L.ACCEPT + call[:, None] * C + np.arange(C), row[:, None]] = c[:, 4:]
 
 
-def encode_batch(attempts: list[Attempt], targets: list[RewardTarget], config: RewardConfig, group_size: int = 1,
-                 cache: bool = True) -> EncodedBatch:
+def encode_batch(attempts: list[Attempt], targets: list[RewardTarget], config: RewardConfig, cache: bool = True) -> EncodedBatch:
     """Encode a batch. Each distinct target is encoded once (and, with ``cache``, once per target object
     across batches, as the checker prepares it once); made values are memoised within the batch.
 
-    Rows are padded to a bucketed count (a multiple of ``group_size``); padding
-    rows have a failed format gate and form groups of their own.
+    Rows are padded to a bucketed count; padding rows have a failed format gate
+    (the caller slices them off).
     """
     n = len(attempts)
     L = Layout(config.max_calls)
@@ -527,7 +526,7 @@ def encode_batch(attempts: list[Attempt], targets: list[RewardTarget], config: R
     t_arr = np.zeros((L.width_t, bucket(len(t_rows))), np.int32)
     if t_rows:
         t_arr[:, : len(t_rows)] = np.array(t_rows, np.int32).T
-    a_arr = np.zeros((L.width_a, bucket(n, group_size)), np.int32)
+    a_arr = np.zeros((L.width_a, bucket(n)), np.int32)
     a_arr[L.TARGET, :n] = rows
     a_arr[L.FLAGS, :n] = flags
     a_arr[L.N, :n] = n_made

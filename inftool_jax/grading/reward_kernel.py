@@ -30,7 +30,6 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from inftool_jax.rl.advantages import get_advantage_fn
 from inftool_jax.grading.reward_config import GATES, RewardConfig, reward_table
 from inftool_jax.grading.reward_encode import ASKS, FALLBACK, FORMAT_OK, SCORE_EXEC, STATE_SCORED, Layout
 
@@ -68,18 +67,17 @@ def _edge_masks(ok: jnp.ndarray) -> jnp.ndarray:
     return jnp.sum(ok.astype(jnp.int32) << jnp.arange(c, dtype=jnp.int32)[None, :, None], axis=1)
 
 
-def make_reward_kernel(config: RewardConfig, group_size: int, advantage: str = "grpo", eps: float = 1e-6) -> Callable:
+def make_reward_kernel(config: RewardConfig) -> Callable:
     """A jitted ``kernel(attempts [width_a, N] int32, targets [width_t, U] int32, fallback_reward [N] float32) -> dict``.
 
     Rows flagged FALLBACK take ``fallback_reward`` and their FB_FIRST value
-    (scored by the reference); they are merged before the group-normalised
-    advantages are computed. Returns ``reward`` [N], ``passed`` [N, len(GATES)],
-    ``first_failed`` [N], ``advantages`` [N]. Compiled once per (bucketed) shape.
+    (scored by the reference). Returns ``reward`` [N], ``passed`` [N, len(GATES)]
+    and ``first_failed`` [N]: what a completion earned, nothing about its group
+    (GRPO's advantages are rl/'s business). Compiled once per (bucketed) shape.
     """
     L = Layout(config.max_calls)
     C = L.C
     table = np.asarray(reward_table(config))
-    adv_fn = get_advantage_fn(advantage)
     needs_question = config.clarify_needs_question
     n_gates = len(GATES)
 
@@ -135,11 +133,6 @@ def make_reward_kernel(config: RewardConfig, group_size: int, advantage: str = "
         reward = jnp.where(use, fallback_reward, reward)
         first_failed = jnp.where(use, a[L.FB_FIRST], first_failed)
         passed = first_failed[:, None] > jnp.arange(n_gates)[None, :]
-        return {
-            "reward": reward,
-            "passed": passed,
-            "first_failed": first_failed,
-            "advantages": adv_fn(reward, group_size, eps),
-        }
+        return {"reward": reward, "passed": passed, "first_failed": first_failed}
 
     return jax.jit(kernel)

@@ -28,16 +28,16 @@ import json
 from dataclasses import dataclass, field
 from typing import Any
 
+from inftool_jax.calls.bfcl_types import CHECKED_TYPES, JSON_SCHEMA_TO_BFCL
 from inftool_jax.calls.call import ParseResult
 from inftool_jax.errors import InputError
-from inftool_jax.grading.bfcl_checker import TYPE_MAP
 
 DECISIONS = ("call", "no_call", "clarify")
 
-TYPE_ALIASES = {"number": "float", "object": "dict"}
+TYPE_ALIASES = JSON_SCHEMA_TO_BFCL
 """JSON Schema type names and the BFCL names they are checked as."""
 
-PY_TYPES: dict[str, type] = {name: py for name, py in TYPE_MAP.items() if name not in TYPE_ALIASES}
+PY_TYPES: dict[str, type] = {name: py for name, py in CHECKED_TYPES.items() if name not in TYPE_ALIASES}
 """BFCL's Python type mapping (``tuple`` values are compared as lists, ``any`` as strings), as the checker reads it."""
 
 

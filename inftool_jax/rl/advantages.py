@@ -1,18 +1,26 @@
-"""Group-relative advantages for GRPO, chosen by name.
+"""Group-relative advantages for GRPO, chosen by name (``grpo.scale_rewards``).
 
-Rewards arrive flat as ``[num_groups * group_size]`` with the G samples of one
-prompt contiguous (prompt-major), which is how rollouts lay them out.
+Rewards arrive flat as ``[num_groups * num_generations]`` with the G samples of
+one prompt contiguous (prompt-major), which is how rollouts lay them out. The
+names follow TRL's ``scale_rewards``: ``group`` divides by the group's std
+(GRPO), ``none`` only centres (Dr.GRPO).
 """
 
 from __future__ import annotations
 
+import functools
 from typing import Callable
 
+import jax
 import jax.numpy as jnp
+import numpy as np
 
-from inftool_jax.errors import InputError
+from inftool_jax.registry import Registry
 
 AdvantageFn = Callable[..., jnp.ndarray]
+
+ADVANTAGES: Registry[AdvantageFn] = Registry("advantage estimator", "grpo.scale_rewards")
+"""Advantage estimators by ``grpo.scale_rewards`` value; each is ``fn(rewards [N], group_size, eps) -> [N]``."""
 
 
 def _grouped(rewards: jnp.ndarray, group_size: int) -> jnp.ndarray:
@@ -27,6 +35,7 @@ def _zero_if_constant(r: jnp.ndarray, adv: jnp.ndarray) -> jnp.ndarray:
     return jnp.where(jnp.all(r == r[:, :1], axis=1, keepdims=True), 0.0, adv)
 
 
+@ADVANTAGES.register("group")
 def group_normalized(rewards: jnp.ndarray, group_size: int, eps: float = 1e-6) -> jnp.ndarray:
     """GRPO: ``(r - mean_g) / (std_g + eps)``, population std (ddof 0) within each group."""
     r = _grouped(rewards, group_size)
@@ -35,6 +44,7 @@ def group_normalized(rewards: jnp.ndarray, group_size: int, eps: float = 1e-6) -
     return _zero_if_constant(r, (r - mean) / (std + eps)).reshape(-1)
 
 
+@ADVANTAGES.register("none")
 def group_centered(rewards: jnp.ndarray, group_size: int, eps: float = 1e-6) -> jnp.ndarray:
     """Dr.GRPO: ``r - mean_g``, no division by the std (it biases towards easy/hard prompts)."""
     del eps  # same signature as group_normalized so the registry entries are interchangeable
@@ -42,18 +52,24 @@ def group_centered(rewards: jnp.ndarray, group_size: int, eps: float = 1e-6) -> 
     return _zero_if_constant(r, r - r.mean(axis=1, keepdims=True)).reshape(-1)
 
 
-ADVANTAGES: dict[str, AdvantageFn] = {
-    "grpo": group_normalized,
-    "dr_grpo": group_centered,
-}
+def get_advantage_fn(name: str, *, source: str = "<config>", key: str | None = None) -> AdvantageFn:
+    """The advantage estimator registered under ``name``; an unknown name is an InputError naming the config key."""
+    return ADVANTAGES.get(name, source=source, key=key)
 
 
-def get_advantage_fn(name: str, key: str = "rl.advantage") -> AdvantageFn:
-    """The advantage estimator registered under ``name``; an unknown name is an InputError naming ``key``."""
-    try:
-        return ADVANTAGES[name]
-    except KeyError:
-        raise InputError("<config>", key, f"unknown advantage estimator {name!r} (known: {', '.join(ADVANTAGES)})") from None
+@functools.lru_cache(maxsize=None)
+def _compiled(name: str, group_size: int, eps: float) -> Callable[[jnp.ndarray], jnp.ndarray]:
+    fn = get_advantage_fn(name)
+    return jax.jit(lambda rewards: fn(rewards, group_size, eps))
+
+
+def group_advantages(rewards: np.ndarray, group_size: int, scale_rewards: str = "group", eps: float = 1e-6) -> np.ndarray:
+    """Advantages ``[N]`` float32 of flat prompt-major rewards ``[N]`` (G = ``group_size`` samples per prompt, contiguous)."""
+    get_advantage_fn(scale_rewards)  # an unknown name fails here, before any compilation
+    rewards = np.asarray(rewards, np.float32)
+    if rewards.ndim != 1 or rewards.shape[0] % group_size:
+        raise ValueError(f"{rewards.shape[0]} rewards do not split into groups of {group_size}")
+    return np.asarray(_compiled(scale_rewards, group_size, float(eps))(jnp.asarray(rewards)))
 
 
 def nonzero_variance_mask(rewards: jnp.ndarray, group_size: int) -> jnp.ndarray:

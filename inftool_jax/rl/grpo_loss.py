@@ -1,4 +1,4 @@
-"""The GRPO objective: clipped surrogate (separate low/high epsilons), optional k3 KL, aggregation by name.
+"""The GRPO objective: clipped surrogate (separate low/high epsilons), optional k3 KL, loss type by name.
 
 Pure and jittable; hyper-parameters are Python values, so close over them (or
 mark them static) when jitting. Shapes: ``N`` sequences, ``T`` token positions.
@@ -18,11 +18,11 @@ def grpo_loss(
     advantages: jnp.ndarray,
     mask: jnp.ndarray,
     *,
-    eps_low: float = 0.2,
-    eps_high: float = 0.28,
+    epsilon: float = 0.2,
+    epsilon_high: float = 0.28,
     beta: float = 0.0,
     ref_logp: jnp.ndarray | None = None,
-    aggregation: str = "token-mean",
+    loss_type: str = "dapo",
     max_len: int | None = None,
     sample_mask: jnp.ndarray | None = None,
     entropy: jnp.ndarray | None = None,
@@ -42,8 +42,8 @@ def grpo_loss(
     gradient accumulation (see :mod:`inftool_jax.rl.loss_aggregation`).
 
     Metrics: ``clip_frac_low`` (share of trained tokens where the lower clip
-    is active: ratio < 1 - eps_low with a negative advantage),
-    ``clip_frac_high`` (ratio > 1 + eps_high with a positive advantage),
+    is active: ratio < 1 - epsilon with a negative advantage),
+    ``clip_frac_high`` (ratio > 1 + epsilon_high with a positive advantage),
     ``kl`` (token-mean k3, when a reference is given), ``entropy``,
     ``ratio_mean``, ``policy_loss``.
     """
@@ -51,14 +51,14 @@ def grpo_loss(
         raise ValueError(f"beta must be >= 0, got {beta}")
     if beta > 0 and ref_logp is None:
         raise ValueError("beta > 0 needs ref_logp (the reference policy's token log-probs)")
-    aggregate = get_aggregation(aggregation)
+    aggregate = get_aggregation(loss_type)
     mask = mask.astype(jnp.float32)
     if sample_mask is not None:
         mask = mask * sample_mask.astype(jnp.float32)[:, None]
     adv = advantages.astype(jnp.float32)[:, None]
 
     ratio = jnp.exp(logp - old_logp)
-    clipped = jnp.clip(ratio, 1.0 - eps_low, 1.0 + eps_high)
+    clipped = jnp.clip(ratio, 1.0 - epsilon, 1.0 + epsilon_high)
     per_token = -jnp.minimum(ratio * adv, clipped * adv)
     agg = dict(max_len=max_len, num_tokens=num_tokens, num_sequences=num_sequences)
     policy_loss = aggregate(per_token, mask, **agg)
@@ -70,8 +70,8 @@ def grpo_loss(
         if beta > 0:
             loss = loss + beta * aggregate(kl, mask, **agg)
         metrics["kl"] = token_mean(kl, mask)
-    low = ((ratio < 1.0 - eps_low) & (adv < 0)).astype(jnp.float32)
-    high = ((ratio > 1.0 + eps_high) & (adv > 0)).astype(jnp.float32)
+    low = ((ratio < 1.0 - epsilon) & (adv < 0)).astype(jnp.float32)
+    high = ((ratio > 1.0 + epsilon_high) & (adv > 0)).astype(jnp.float32)
     metrics["clip_frac_low"] = token_mean(low, mask)
     metrics["clip_frac_high"] = token_mean(high, mask)
     metrics["ratio_mean"] = token_mean(ratio, mask)

@@ -2,8 +2,8 @@
 
 ``run_grpo(config, model_dir, data_dir, out_dir, resume)`` loads the policy
 (HF folder) sharded on the config's mesh, the episodes in ``data_dir`` and the
-spec catalog (the tool world), then runs ``train.max_steps`` GRPO steps
-(0: one pass over the tasks). Task order is a seeded permutation per epoch and
+spec catalog (the tool world), then runs ``grpo.max_steps`` GRPO steps
+(0: ``train.epochs`` passes over the tasks) at ``grpo.learning_rate``. Task order is a seeded permutation per epoch and
 the rollout key of step ``s`` is ``fold_in(key(seed), s)``, so a run resumed
 from its last checkpoint continues exactly as if never stopped. OUT_DIR ends
 up holding the final model as an HF folder (loadable by ``--model`` anywhere),
@@ -14,24 +14,35 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 import numpy as np
 
 from inftool_jax.errors import InputError
-from inftool_jax.rl.grpo_stage_config import GRPOStageConfig
 from inftool_jax.grading.reward_config import RewardConfig
-from inftool_jax.train.config import TrainConfig
+from inftool_jax.model.config import MeshConfig, ModelConfig
+from inftool_jax.rl.grpo_stage_config import GRPOStageConfig
+from inftool_jax.train.config import SharedTrainSettings, TrainConfig
 
 
-def sections(config: Any) -> tuple[GRPOStageConfig, TrainConfig, RewardConfig]:
-    """The config's grpo / train / reward sections (defaults where the composed config has none yet)."""
-    grpo = getattr(config, "grpo", None) or GRPOStageConfig()
-    if not isinstance(grpo, GRPOStageConfig):
-        grpo = GRPOStageConfig.model_validate(grpo.model_dump())
-    train = getattr(config, "train", None) or TrainConfig()
-    reward = getattr(config, "reward", None) or RewardConfig()
-    return grpo, train, reward
+class GRPOExperiment(Protocol):
+    """What the GRPO stage reads of the experiment config (``inftool_jax.config.Config`` is one; the stage cannot
+    import it: the composition root sits above every stage)."""
+
+    seed: int
+    specs: list[str]
+    mesh: MeshConfig
+    model: ModelConfig
+    train: SharedTrainSettings
+    reward: RewardConfig
+    grpo: GRPOStageConfig
+
+    def resolve(self, path: str | Path) -> Path: ...
+
+
+def sections(config: GRPOExperiment) -> tuple[GRPOStageConfig, TrainConfig, RewardConfig]:
+    """The grpo section, the trainer's settings (``train:`` with the grpo section's schedule) and the reward section."""
+    return config.grpo, TrainConfig.for_stage(config.train, config.grpo), config.reward
 
 
 def load_tasks(data_dir: str | Path, env: Any, grpo: GRPOStageConfig) -> list[Any]:
@@ -64,7 +75,7 @@ def task_order(num_tasks: int, step: int, per_step: int, seed: int) -> list[int]
     return out
 
 
-def run_grpo(config: Any, model_dir: str | Path, data_dir: str | Path, out_dir: str | Path, resume: bool = False,
+def run_grpo(config: GRPOExperiment, model_dir: str | Path, data_dir: str | Path, out_dir: str | Path, resume: bool = False,
              progress: bool = True) -> dict[str, Any]:
     """Train with GRPO; returns the last step's metrics (see the module docstring)."""
     import jax
@@ -80,7 +91,7 @@ def run_grpo(config: Any, model_dir: str | Path, data_dir: str | Path, out_dir: 
     from inftool_jax.train.metrics import measure_peak_flops
 
     grpo, train, reward = sections(config)
-    seed = train.seed if train.seed >= 0 else int(getattr(config, "seed", 0))
+    seed = train.seed if train.seed >= 0 else int(config.seed)
     out = Path(out_dir)
     if out.exists() and (out / "checkpoints").exists() and any((out / "checkpoints").iterdir()) and not resume:
         raise InputError(str(out), "", "holds a run already; pass --resume to continue it or choose another --out")

@@ -1,4 +1,4 @@
-"""The ``grpo:`` section of the experiment config: the GRPO objective plus how rollouts are made."""
+"""The ``grpo:`` section of the experiment config: the GRPO objective, how rollouts are made, the stage's schedule."""
 
 from __future__ import annotations
 
@@ -7,13 +7,24 @@ from typing import Literal
 from pydantic import Field
 
 from inftool_jax.rl.grpo_config import GRPOConfig
+from inftool_jax.train.config import StageSchedule
 
 
-class GRPOStageConfig(GRPOConfig):
-    """GRPO training stage: objective (inherited), rollouts and step sizes."""
+class GRPOStageConfig(GRPOConfig, StageSchedule):
+    """GRPO training stage: objective (GRPOConfig), rollouts, and its own optimiser step and budget."""
 
+    renamed_keys = {**GRPOConfig.renamed_keys, "updates_per_rollout": "steps_per_generation"}
+
+    learning_rate: float = Field(1e-6, gt=0)
+    """Peak learning rate of the GRPO stage (TRL's default; a policy fresh from SFT moves far with SFT's rate and collapses).
+    A model trained from scratch for minutes (configs/cpu_tiny.yaml) takes 1e-4."""
+    warmup_steps: int = Field(0, ge=0)
+    """Linear warmup over this many optimiser updates (none: the policy is trained already)."""
+    max_steps: int = Field(0, ge=0)
+    """GRPO steps (rollout batches); 0: `train.epochs` passes over the tasks."""
     prompts_per_step: int = Field(4, gt=0)
-    """B: tasks (prompts) per step; each is sampled group_size times, so a step trains on B x G sequences."""
+    """B: tasks (prompts) per step; each is sampled num_generations times, so a step trains on B x G sequences. (TRL counts
+    its batch sizes in completions and has no twin of this key.)"""
     rollout: Literal["single", "agentic"] = "single"
     """single: one assistant turn per ground-truth turn, with the true prefix; agentic: whole user turns, the policy's calls executed by the simulator and results appended until it answers or max_turns."""
     max_turns: int = Field(4, gt=0)
@@ -24,9 +35,10 @@ class GRPOStageConfig(GRPOConfig):
     """Nucleus sampling of rollouts (1 = off)."""
     top_k: int = Field(0, ge=0)
     """Top-k sampling of rollouts (0 = off)."""
-    updates_per_rollout: int = Field(1, gt=0)
-    """Optimiser updates per rollout batch (the batch is split into this many mini-batches). With 1 the update is exactly
-    on-policy and the old log-probs are the current ones (stop-gradient); above 1 they are recomputed once before the first update."""
+    steps_per_generation: int = Field(1, gt=0)
+    """Optimiser updates per rollout batch (the batch is split into this many mini-batches, as TRL's steps_per_generation).
+    With 1 the update is exactly on-policy and the old log-probs are the current ones (stop-gradient); above 1 they are
+    recomputed once before the first update."""
     categories: list[str] = []
     """Train only on episodes of these categories (empty: all)."""
     decisions: list[str] = []

@@ -5,13 +5,15 @@ Per step (:meth:`GRPOTrainer.step`):
 1. rollouts: the current policy (the train state's params merged into the
    model, so no weight copy) samples G completions for each of B tasks with
    the in-JAX sampler; agentic rollouts run calls through the simulator;
-2. rewards: the gated reward scores the whole G x B group in one jitted
-   kernel call, which also returns group-normalised advantages; zero-variance
-   groups are optionally masked out (dynamic sampling without resampling);
+2. rewards: the gated reward scores the whole G x B batch in one jitted
+   kernel call; group advantages follow from the rewards by the estimator
+   ``grpo.scale_rewards`` names (:mod:`inftool_jax.rl.advantages`);
+   zero-variance groups are optionally masked out (dynamic sampling without
+   resampling);
 3. log-probs: the behaviour policy's log-probs are *recomputed* by the
    trainer's own forward pass, never taken from the sampler (its KV-cache
    numerics differ in the last bits, and the ratio must be exactly 1 at the
-   first update). With ``updates_per_rollout == 1`` the update is exactly
+   first update). With ``steps_per_generation == 1`` the update is exactly
    on-policy and ``old_logp = stop_gradient(logp)`` inside the loss (same
    values, no extra pass); above 1 one jitted forward before the first
    update computes them. With ``beta > 0`` the frozen reference params give
@@ -44,11 +46,12 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from inftool_jax.rl.advantages import nonzero_variance_mask
 from inftool_jax.grading.gated_reward import GatedReward, RewardBatch
+from inftool_jax.grading.reward_config import GATES, RewardConfig
+from inftool_jax.rl.advantages import group_advantages, nonzero_variance_mask
 from inftool_jax.rl.grpo_loss import grpo_loss
 from inftool_jax.rl.grpo_stage_config import GRPOStageConfig
-from inftool_jax.grading.reward_config import GATES, RewardConfig
+from inftool_jax.rl.loss_aggregation import TOKEN_WEIGHTED
 from inftool_jax.rollout.episode_rollout import EpisodeRollouts, Rollout, Task, pad_rollouts
 from inftool_jax.rollout.policy_generate import sampler_generate_fn
 from inftool_jax.rollout.sampling_config import SamplingConfig
@@ -109,7 +112,7 @@ def make_grpo_loss_fn(cfg: GRPOStageConfig):
     policy tokens), ``advantages`` [N], ``sample_mask`` [N], optional ``old_logp``
     and ``ref_logp`` [N, T-1]; or the shared-prompt layout of
     :func:`shared_prefix_logprobs` with ``loss_mask`` and the log-probs [N, S]. Sums with global weight make accumulation exact:
-    token-mean divides by the batch's trained tokens, the sequence modes by its
+    dapo divides by the batch's trained tokens, the sequence modes by its
     trained sequences.
     """
 
@@ -120,13 +123,13 @@ def make_grpo_loss_fn(cfg: GRPOStageConfig):
         old = batch["old_logp"] if "old_logp" in batch else jax.lax.stop_gradient(logp)
         loss_sum, m = grpo_loss(
             logp, old, batch["advantages"], mask,
-            eps_low=cfg.eps_low, eps_high=cfg.eps_high, beta=cfg.beta, ref_logp=batch.get("ref_logp"),
-            aggregation=cfg.loss_aggregation, max_len=cfg.max_completion_len,
+            epsilon=cfg.epsilon, epsilon_high=cfg.epsilon_high, beta=cfg.beta, ref_logp=batch.get("ref_logp"),
+            loss_type=cfg.loss_type, max_len=cfg.max_completion_length,
             entropy=jax.lax.stop_gradient(entropy), num_tokens=1.0, num_sequences=1.0,
         )
         tokens = mask.sum()
         sequences = (mask.sum(axis=1) > 0).sum().astype(jnp.float32)
-        weight = tokens if cfg.loss_aggregation == "token-mean" else sequences
+        weight = tokens if cfg.loss_type in TOKEN_WEIGHTED else sequences
         aux = {
             "trained_tokens": tokens,
             "trained_sequences": sequences,
@@ -149,6 +152,8 @@ class StepBatch:
     arrays: dict[str, np.ndarray]
     rollouts: list[Rollout]
     rewards: RewardBatch
+    advantages: np.ndarray
+    """[N] float32: group advantages of the rewards (grpo.scale_rewards)."""
     generated_tokens: int
     padded_tokens: int
     """Token positions the update runs the model over (prompt rows once each in the shared-prompt layout)."""
@@ -181,23 +186,23 @@ class GRPOTrainer:
         self.decoder_config = model.config
         batch_devices = mesh.shape["data"] * mesh.shape["fsdp"]
         self.batch_devices = batch_devices
-        self.row_multiple = batch_devices * train.micro_batches * grpo.updates_per_rollout
-        self.rows = -(-grpo.prompts_per_step * grpo.group_size // self.row_multiple) * self.row_multiple
+        self.row_multiple = batch_devices * train.micro_batches * grpo.steps_per_generation
+        self.rows = -(-grpo.prompts_per_step * grpo.num_generations // self.row_multiple) * self.row_multiple
         # The shared trainer checks train.batch_size against the mesh: here it is the rows of one update.
-        self.train = train.model_copy(update={"batch_size": self.rows // grpo.updates_per_rollout})
+        self.train = train.model_copy(update={"batch_size": self.rows // grpo.steps_per_generation})
         # beta == 0: no reference model at all (no memory, no forward pass).
         self.ref_params = jax.tree.map(jnp.copy, flat_params(model)) if grpo.beta > 0 else None
         self.trainer = Trainer(
             self.train, model, make_grpo_loss_fn(grpo), mesh, out_dir,
-            total_steps=total_steps * grpo.updates_per_rollout, seed=seed, progress=False, log_to_files=log_to_files,
+            total_steps=total_steps * grpo.steps_per_generation, seed=seed, progress=False, log_to_files=log_to_files,
         )
-        self.scorer = GatedReward(reward, grpo.group_size, grpo.advantage, grpo.advantage_eps)
+        self.scorer = GatedReward(reward)
         model_def = self.trainer.model_def
         self._forward = jax.jit(
             lambda p, b: batch_logprobs(model_def.merge(p), b)[0], in_shardings=(self.trainer.shardings.params, None),
         )
         self.sampling = SamplingConfig(
-            max_new_tokens=grpo.max_completion_len, temperature=grpo.temperature, top_p=grpo.top_p, top_k=grpo.top_k,
+            max_new_tokens=grpo.max_completion_length, temperature=grpo.temperature, top_p=grpo.top_p, top_k=grpo.top_k,
         )
 
     @property
@@ -206,8 +211,8 @@ class GRPOTrainer:
 
     @property
     def grpo_step(self) -> int:
-        """Rollout steps done (each is ``updates_per_rollout`` optimiser steps)."""
-        return self.trainer.step_count // self.grpo.updates_per_rollout
+        """Rollout steps done (each is ``steps_per_generation`` optimiser steps)."""
+        return self.trainer.step_count // self.grpo.steps_per_generation
 
     # ---- the pieces of a step -----------------------------------------
 
@@ -216,13 +221,12 @@ class GRPOTrainer:
         return self.trainer.model()
 
     def collect(self, tasks: Sequence[Task], key: jax.Array) -> tuple[list[Rollout], RewardBatch]:
-        """G rollouts per task (contiguous per task) and their gated rewards + group advantages."""
+        """G rollouts per task (contiguous per task) and their gated rewards."""
         from inftool_jax.rollout.sampler import Sampler
 
-        group = [t for t in tasks for _ in range(self.grpo.group_size)]
         generate = sampler_generate_fn(Sampler(self.policy(), self.tokenizer, self.mesh), self.sampling, key)
         run = self.rollouts.run_agentic if self.grpo.rollout == "agentic" else self.rollouts.run_single
-        rollouts = run(group, generate)
+        rollouts = run(tasks, generate, num_generations=self.grpo.num_generations)
         rewards = self.scorer.score([r.attempt for r in rollouts], [r.task.target for r in rollouts])
         return rollouts, rewards
 
@@ -234,9 +238,11 @@ class GRPOTrainer:
         """
         n = len(rollouts)
         rows = max(self.rows, -(-n // self.row_multiple) * self.row_multiple)
+        g = self.grpo.num_generations
+        advantages = group_advantages(rewards.rewards, g, self.grpo.scale_rewards, self.grpo.advantage_eps)
         sample_mask = np.ones(n, np.float32)
         if self.grpo.drop_zero_variance_groups:
-            sample_mask = np.asarray(nonzero_variance_mask(jnp.asarray(rewards.rewards), self.grpo.group_size))
+            sample_mask = np.asarray(nonzero_variance_mask(jnp.asarray(rewards.rewards), g))
 
         def pad_rows(x):
             return np.concatenate([x, np.zeros((rows - n, *x.shape[1:]), x.dtype)]) if rows > n else x
@@ -245,9 +251,9 @@ class GRPOTrainer:
             arrays, padded, seq_len = self._shared_prompt_arrays(rollouts, rows)
         else:
             arrays, padded, seq_len = self._full_sequence_arrays(rollouts, pad_rows)
-        arrays["advantages"] = pad_rows(np.asarray(rewards.advantages, np.float32))
+        arrays["advantages"] = pad_rows(advantages)
         arrays["sample_mask"] = pad_rows(sample_mask.astype(np.float32))
-        return StepBatch(arrays, rollouts, rewards, int(sum(r.generated_tokens for r in rollouts)), padded, seq_len)
+        return StepBatch(arrays, rollouts, rewards, advantages, int(sum(r.generated_tokens for r in rollouts)), padded, seq_len)
 
     def _full_sequence_arrays(self, rollouts: list[Rollout], pad_rows) -> tuple[dict[str, np.ndarray], int, int]:
         longest = max(len(r.tokens) for r in rollouts)
@@ -282,8 +288,8 @@ class GRPOTrainer:
             prefix_mask[j, width - len(p):] = 1
         longest = max(len(r.tokens) - r.prompt_len for r in rollouts)
         s = -(-longest // mult) * mult
-        if self.grpo.rollout == "single":  # a single turn never exceeds max_completion_len: no wider bucket
-            s = min(s, self.grpo.max_completion_len)
+        if self.grpo.rollout == "single":  # a single turn never exceeds max_completion_length: no wider bucket
+            s = min(s, self.grpo.max_completion_length)
         s = max(1, min(s, self.train.max_length - width))
         suffix = np.full((rows, s), pad, np.int32)
         suffix_mask = np.zeros((rows, s), np.int32)
@@ -307,13 +313,13 @@ class GRPOTrainer:
         return np.asarray(self._forward(params, inputs))
 
     def update(self, batch: StepBatch) -> dict[str, float]:
-        """``updates_per_rollout`` optimiser steps over the batch (old/ref log-probs computed first when needed)."""
+        """``steps_per_generation`` optimiser steps over the batch (old/ref log-probs computed first when needed)."""
         arrays = dict(batch.arrays)
-        if self.grpo.updates_per_rollout > 1:
+        if self.grpo.steps_per_generation > 1:
             arrays["old_logp"] = self._logp(self.state.params, arrays)
         if self.ref_params is not None:
             arrays["ref_logp"] = self._logp(self.ref_params, arrays)
-        k = self.grpo.updates_per_rollout
+        k = self.grpo.steps_per_generation
         sums: dict[str, float] = {}
         last: dict[str, Any] = {}
         shared = ("prefix_tokens", "prefix_mask")  # every mini-batch sees all prompts; prefix_index stays global
@@ -349,7 +355,7 @@ class GRPOTrainer:
         p = matmul_params(self.decoder_config)
         fed = sum(len(r.tokens) for r in batch.rollouts)
         flops = 2.0 * p * fed + train_flops_per_token(self.decoder_config, batch.seq_len) * batch.padded_tokens
-        extra = int(self.grpo.updates_per_rollout > 1) + int(self.ref_params is not None)
+        extra = int(self.grpo.steps_per_generation > 1) + int(self.ref_params is not None)
         return flops + extra * 2.0 * p * batch.padded_tokens
 
     def step(self, tasks: Sequence[Task], key: jax.Array, peak_flops: float = 0.0) -> dict[str, Any]:
@@ -365,7 +371,7 @@ class GRPOTrainer:
             "reward_mean": float(rewards.rewards.mean()),
             "reward_std": float(rewards.rewards.std()),
             **{f"gate_{g}": v for g, v in rewards.gate_pass_rates().items()},
-            "groups_kept": float(batch.arrays["sample_mask"][: len(rollouts)].reshape(-1, self.grpo.group_size)[:, 0].sum()),
+            "groups_kept": float(batch.arrays["sample_mask"][: len(rollouts)].reshape(-1, self.grpo.num_generations)[:, 0].sum()),
             "generated_tokens": batch.generated_tokens,
             "rollout_seconds": t1 - t0,
             "update_seconds": t2 - t1,

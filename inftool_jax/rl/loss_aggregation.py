@@ -1,10 +1,15 @@
-"""How per-token losses become one scalar, chosen by name.
+"""How per-token losses become one scalar, chosen by name (``grpo.loss_type``, TRL's names).
 
 Every mode takes ``per_token [N, T]``, a float ``mask [N, T]`` (1 on the
 assistant tokens that are trained, 0 on prompt, tool results and padding) and
 optional global denominators so that gradient accumulation over micro-batches
 is exact: pass the token / sequence counts of the *whole* accumulated batch and
 the micro-batch losses sum to the full-batch loss.
+
+Names as TRL's ``GRPOConfig.loss_type``: ``dapo`` (token mean over the whole
+accumulated batch; TRL's ``bnpo`` is the same over the local batch only, which
+exact accumulation makes the same thing here), ``grpo`` (mean over sequences of
+each sequence's token mean) and ``dr_grpo`` (token sums over a fixed length).
 """
 
 from __future__ import annotations
@@ -13,9 +18,12 @@ from typing import Callable
 
 import jax.numpy as jnp
 
-from inftool_jax.errors import InputError
+from inftool_jax.registry import Registry
 
 Aggregator = Callable[..., jnp.ndarray]
+
+AGGREGATIONS: Registry[Aggregator] = Registry("loss type", "grpo.loss_type")
+"""Loss aggregations by ``grpo.loss_type``."""
 
 
 def _count(x: jnp.ndarray) -> jnp.ndarray:
@@ -23,6 +31,7 @@ def _count(x: jnp.ndarray) -> jnp.ndarray:
     return jnp.maximum(x, 1.0)
 
 
+@AGGREGATIONS.register("dapo")
 def token_mean(per_token, mask, *, max_len=None, num_tokens=None, num_sequences=None):
     """Sum over all trained tokens / number of trained tokens (DAPO): long answers weigh more."""
     del max_len, num_sequences
@@ -31,6 +40,7 @@ def token_mean(per_token, mask, *, max_len=None, num_tokens=None, num_sequences=
     return total / _count(jnp.asarray(denom, jnp.float32))
 
 
+@AGGREGATIONS.register("grpo")
 def sequence_mean_token_mean(per_token, mask, *, max_len=None, num_tokens=None, num_sequences=None):
     """Mean over sequences of each sequence's token mean (the original GRPO)."""
     del max_len, num_tokens
@@ -41,6 +51,7 @@ def sequence_mean_token_mean(per_token, mask, *, max_len=None, num_tokens=None, 
     return (per_seq * present).sum() / _count(jnp.asarray(denom, jnp.float32))
 
 
+@AGGREGATIONS.register("dr_grpo")
 def sequence_mean_token_scale(per_token, mask, *, max_len=None, num_tokens=None, num_sequences=None):
     """Dr.GRPO: each sequence's token *sum* / a fixed ``max_len``, then the mean over sequences.
 
@@ -55,16 +66,10 @@ def sequence_mean_token_scale(per_token, mask, *, max_len=None, num_tokens=None,
     return (per_seq * present).sum() / _count(jnp.asarray(denom, jnp.float32))
 
 
-AGGREGATIONS: dict[str, Aggregator] = {
-    "token-mean": token_mean,
-    "sequence-mean-token-mean": sequence_mean_token_mean,
-    "sequence-mean-token-scale": sequence_mean_token_scale,
-}
+TOKEN_WEIGHTED = frozenset({"dapo"})
+"""Loss types whose accumulation weight is the trained-token count (the others weigh trained sequences)."""
 
 
-def get_aggregation(name: str, key: str = "rl.loss_aggregation") -> Aggregator:
-    """The aggregation registered under ``name``; an unknown name is an InputError naming ``key``."""
-    try:
-        return AGGREGATIONS[name]
-    except KeyError:
-        raise InputError("<config>", key, f"unknown loss aggregation {name!r} (known: {', '.join(AGGREGATIONS)})") from None
+def get_aggregation(name: str, *, source: str = "<config>", key: str | None = None) -> Aggregator:
+    """The aggregation registered under ``name``; an unknown name is an InputError naming the config key."""
+    return AGGREGATIONS.get(name, source=source, key=key)

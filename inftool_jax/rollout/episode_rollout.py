@@ -51,8 +51,9 @@ class Generated:
     """True when it ended with a stop token (False: cut at max_new_tokens)."""
 
 
-GenerateFn = Callable[[Sequence[np.ndarray]], list[Generated]]
-"""Generates one completion per prompt (token-id arrays), in order. Randomness is the caller's business."""
+GenerateFn = Callable[[Sequence[np.ndarray], int], list[Generated]]
+"""``generate(prompts, num_generations)``: ``num_generations`` completions of each prompt (token-id arrays), prompt-major
+(completion g of prompt i at ``i * num_generations + g``). Randomness is the caller's business."""
 
 
 @dataclass
@@ -163,12 +164,15 @@ class EpisodeRollouts:
     def prompt_tokens(self, task: Task) -> np.ndarray:
         return tokenize_prompt(self.tokenizer, task.episode.get("tools"), task.prompt_messages)
 
-    def run_single(self, tasks: Sequence[Task], generate: GenerateFn) -> list[Rollout]:
-        """One assistant turn per task; execution-scored turns run their calls in the episode's world."""
+    def run_single(self, tasks: Sequence[Task], generate: GenerateFn, num_generations: int = 1) -> list[Rollout]:
+        """``num_generations`` one-turn rollouts per task (task-major); execution-scored turns run their calls in the
+        episode's world."""
+        g = num_generations
         prompts = [self.prompt_tokens(t) for t in tasks]
-        outs = generate(prompts)
+        outs = _checked(generate(prompts, g), len(prompts) * g)
         rollouts = []
-        for task, prompt, out in zip(tasks, prompts, outs):
+        for j, out in enumerate(outs):
+            task, prompt = tasks[j // g], prompts[j // g]
             parsed = self.parse(out.text)
             results: tuple = ()
             if task.execution and parsed.ok and parsed.calls:
@@ -179,14 +183,19 @@ class EpisodeRollouts:
             rollouts.append(Rollout(task, tokens, mask, len(prompt), [out.text], Attempt(parsed, results), 1, not out.finished))
         return rollouts
 
-    def run_agentic(self, tasks: Sequence[Task], generate: GenerateFn) -> list[Rollout]:
-        """Multi-turn: generate, parse, execute, append results, repeat (all active tasks batched per round)."""
+    def run_agentic(self, tasks: Sequence[Task], generate: GenerateFn, num_generations: int = 1) -> list[Rollout]:
+        """Multi-turn, ``num_generations`` rollouts per task (task-major): generate, parse, execute, append results,
+        repeat (all active rollouts batched per round)."""
+        g = num_generations
+        prompts = [self.prompt_tokens(t) for t in tasks]
+        first = [canonical_messages(list(t.prompt_messages), t.source) for t in tasks]
+        tasks = [t for t in tasks for _ in range(g)]
         n = len(tasks)
-        seqs = [self.prompt_tokens(t) for t in tasks]
+        seqs = [prompts[i // g] for i in range(n)]
         masks = [np.zeros(len(s), np.int32) for s in seqs]
         prompt_lens = [len(s) for s in seqs]
-        messages = [canonical_messages(list(t.prompt_messages), t.source) for t in tasks]
-        worlds = [self.env.world(t.episode, t.message_index) for t in tasks]
+        messages = [first[i // g] for i in range(n)]  # replaced, never mutated, so the G rollouts may share it
+        worlds = [self.env.world(t.episode, t.message_index) for t in tasks]  # one world each: calls change it
         texts: list[list[str]] = [[] for _ in range(n)]
         calls: list[list[Call]] = [[] for _ in range(n)]
         results: list[list[str]] = [[] for _ in range(n)]
@@ -195,8 +204,8 @@ class EpisodeRollouts:
         turns = [0] * n
         truncated = [False] * n
         active = list(range(n))
+        outs = _checked(generate(prompts, g), n)  # first round: each task's prompt once, G completions of it
         while active:
-            outs = generate([seqs[i] for i in active])
             still = []
             for i, out in zip(active, outs):
                 turns[i] += 1
@@ -229,6 +238,7 @@ class EpisodeRollouts:
                 masks[i] = np.concatenate([masks[i], np.zeros(len(env), np.int32)])
                 still.append(i)
             active = still
+            outs = generate([seqs[i] for i in active], 1) if active else []
         rollouts = []
         for i, task in enumerate(tasks):
             if format_ok[i]:
@@ -238,6 +248,13 @@ class EpisodeRollouts:
             attempt = Attempt(parsed, tuple(results[i]) if task.execution else ())
             rollouts.append(Rollout(task, seqs[i], masks[i], prompt_lens[i], texts[i], attempt, turns[i], truncated[i], messages[i]))
         return rollouts
+
+
+def _checked(outs: list[Generated], expected: int) -> list[Generated]:
+    # zip() would silently drop rollouts if a generation function returned too few completions
+    if len(outs) != expected:
+        raise ValueError(f"the generation function returned {len(outs)} completions, expected {expected}")
+    return outs
 
 
 def pad_rollouts(rollouts: Sequence[Rollout], length: int, pad_id: int = 0) -> tuple[np.ndarray, np.ndarray, np.ndarray]:

@@ -1,14 +1,17 @@
-"""The ``sft:`` section: what the SFT stage does besides the shared ``train:`` settings (no jax import here)."""
+"""The ``sft:`` section: the SFT stage's schedule and what it does besides the shared ``train:`` settings (no jax import here)."""
 
 from __future__ import annotations
 
 from pydantic import Field
 
-from inftool_jax.config_base import Section
+from inftool_jax.train.config import StageSchedule
 
 
-class SFTConfig(Section):
-    """Cold-start supervised fine-tuning on the assistant turns of synthesized episodes."""
+class SFTConfig(StageSchedule):
+    """Cold-start supervised fine-tuning on the assistant turns of synthesized episodes.
+
+    ``learning_rate``, ``warmup_steps``, ``max_steps``: this stage's optimiser step and budget (see StageSchedule).
+    """
 
     heldout_episodes: int = Field(64, ge=0)
     """Episodes set aside (chosen by the seed) to measure held-out assistant-token loss; never trained on."""

@@ -9,12 +9,12 @@ from __future__ import annotations
 
 from typing import Any
 
+from inftool_jax.calls.bfcl_types import BFCL_ANY, BFCL_TO_JSON_SCHEMA
 from inftool_jax.tools.entries import tool_entries
 from inftool_jax.tools.function_object import function_to_spec
 from inftool_jax.tools.json_pointer import join
 from inftool_jax.tools.spec import ToolSpec
 
-TYPE_MAP = {"dict": "object", "float": "number", "tuple": "array"}
 # BFCL's own schema keyword (``"optional": true`` on a few parameters): not a typo.
 BFCL_KEYWORDS = frozenset({"optional"})
 _SUBSCHEMA_VALUES = ("items", "additionalProperties", "not")
@@ -42,12 +42,12 @@ def bfcl_to_json_schema(schema: Any) -> Any:
         return schema
     out = dict(schema)
     kind = out.get("type")
-    if kind == "any":
+    if kind == BFCL_ANY:
         del out["type"]
     elif isinstance(kind, str):
-        out["type"] = TYPE_MAP.get(kind, kind)
+        out["type"] = BFCL_TO_JSON_SCHEMA.get(kind, kind)
     elif isinstance(kind, list):
-        mapped = [TYPE_MAP.get(k, k) for k in kind if k != "any"]
+        mapped = [BFCL_TO_JSON_SCHEMA.get(k, k) for k in kind if k != BFCL_ANY]
         if len(mapped) < len(kind) or not mapped:
             del out["type"]  # a union with `any` accepts anything
         else:

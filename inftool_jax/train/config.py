@@ -1,4 +1,11 @@
-"""The ``train:`` section: optimiser, schedule, batching, checkpoints and logging (no jax import here)."""
+"""Training settings (no jax import here): the shared ``train:`` section, each stage's schedule, and their union.
+
+SFT and GRPO want different optimiser steps and budgets (GRPO after SFT needs a far
+smaller learning rate), so ``learning_rate``, ``warmup_steps`` and ``max_steps`` live
+in each stage's own section (``sft:``, ``grpo:``, names as TRL's) and ``train:`` keeps
+what both share. The trainer reads one :class:`TrainConfig`: the shared section
+updated with the stage's schedule (:meth:`TrainConfig.for_stage`).
+"""
 
 from __future__ import annotations
 
@@ -8,16 +15,26 @@ from pydantic import Field
 
 from inftool_jax.config_base import Section
 
+STAGE_FIELDS = ("learning_rate", "warmup_steps", "max_steps")
+"""The settings each stage section holds for itself."""
 
-class TrainConfig(Section):
-    """How a training stage (SFT or GRPO) steps, checkpoints and logs."""
+
+class StageSchedule(Section):
+    """One training stage's optimiser step and budget (defaults: SFT's; a stage section may change them)."""
 
     learning_rate: float = Field(3e-4, gt=0)
     """Peak learning rate, reached at the end of warmup."""
-    min_learning_rate_ratio: float = Field(0.1, ge=0, le=1)
-    """The cosine decay ends at learning_rate times this."""
     warmup_steps: int = Field(10, ge=0)
     """Linear warmup from 0 to learning_rate over this many optimiser updates."""
+    max_steps: int = Field(0, ge=0)
+    """Stop after this many steps; 0: run `train.epochs` passes over the data."""
+
+
+class SharedTrainSettings(Section):
+    """How a training stage (SFT or GRPO) steps, checkpoints and logs, whichever stage it is."""
+
+    min_learning_rate_ratio: float = Field(0.1, ge=0, le=1)
+    """The cosine decay ends at learning_rate times this."""
     b1: float = Field(0.9, ge=0, lt=1)
     """AdamW first-moment decay."""
     b2: float = Field(0.95, ge=0, lt=1)
@@ -32,8 +49,6 @@ class TrainConfig(Section):
     """Global batch size in sequences per optimiser step (over all hosts and micro-batches)."""
     micro_batches: int = Field(1, gt=0)
     """Split each batch into this many micro-batches and accumulate gradients (exactly) over them."""
-    max_steps: int = Field(0, ge=0)
-    """Stop after this many steps; 0: run `epochs` passes over the data."""
     epochs: int = Field(1, gt=0)
     """Passes over the data when max_steps is 0."""
     max_length: int = Field(1024, gt=1)
@@ -58,3 +73,21 @@ class TrainConfig(Section):
     """Peak FLOP/s of all devices together for MFU; 0: measure a float32 matmul on the devices at start."""
     tensorboard: bool = True
     """Also write TensorBoard event files (OUT_DIR/tensorboard)."""
+
+
+class TrainSection(SharedTrainSettings):
+    """The ``train:`` section: what SFT and GRPO share (each stage's schedule is in its own section)."""
+
+    renamed_keys = {name: f"sft.{name} / grpo.{name}" for name in STAGE_FIELDS}
+
+
+class TrainConfig(StageSchedule, SharedTrainSettings):
+    """Everything one training run reads: the shared settings and its stage's schedule."""
+
+    @classmethod
+    def for_stage(cls, shared: SharedTrainSettings, stage: StageSchedule, **update) -> "TrainConfig":
+        """The ``train:`` section updated with a stage section's schedule (and ``update``)."""
+        values = shared.model_dump(include=set(SharedTrainSettings.model_fields))
+        values.update({name: getattr(stage, name) for name in STAGE_FIELDS})
+        values.update(update)
+        return cls(**values)

@@ -13,8 +13,8 @@ from inftool_jax.cli import main
 ROOT = pathlib.Path(__file__).resolve().parents[2]
 CPU_TINY = ROOT / "configs" / "cpu_tiny.yaml"
 # Small and fixed-shape: one compile per mesh.
-FAST = ["train.batch_size=8", "train.max_length=1024", "train.bucket_multiple=1024", "train.warmup_steps=0",
-        "train.learning_rate=1e-3", "train.log_every=1", "train.checkpoint_every=1", "train.tensorboard=false",
+FAST = ["train.batch_size=8", "train.max_length=1024", "train.bucket_multiple=1024", "sft.warmup_steps=0",
+        "sft.learning_rate=1e-3", "train.log_every=1", "train.checkpoint_every=1", "train.tensorboard=false",
         "sft.heldout_episodes=8"]
 
 
@@ -36,7 +36,7 @@ def _train(workspace, out, *extra, stage="sft"):
 
 
 def test_unknown_train_key_is_named(workspace, tmp_path, capsys):
-    assert _train(workspace, tmp_path / "o", "train.learning_rat=1") == 2
+    assert _train(workspace, tmp_path / "o", "sft.learning_rat=1") == 2
     err = capsys.readouterr().err
     assert "<command line>" in err and "learning_rat" in err and "learning_rate" in err
 
@@ -68,7 +68,7 @@ def test_non_empty_out_needs_resume_or_force(workspace, tmp_path, capsys):
 @pytest.mark.slow
 def test_sharded_sft_matches_one_device_and_writes_a_loadable_folder(workspace, tmp_path):
     out = tmp_path / "sharded"
-    assert _train(workspace, out, "train.max_steps=2", "mesh.data=1", "mesh.fsdp=4", "mesh.tp=2") == 0
+    assert _train(workspace, out, "sft.max_steps=2", "mesh.data=1", "mesh.fsdp=4", "mesh.tp=2") == 0
     lines = [json.loads(x) for x in (out / "metrics.jsonl").read_text().splitlines()]
     sharded = [r["loss"] for r in lines if "loss" in r]
     assert len(sharded) == 2
@@ -83,8 +83,8 @@ def test_sharded_sft_matches_one_device_and_writes_a_loadable_folder(workspace, 
     from inftool_jax.train.loop import Trainer
 
     root, model_dir, data_dir = workspace
-    config = load_stage_config(str(CPU_TINY), FAST + ["train.max_steps=2"])
-    cfg = config.train
+    config = load_stage_config(str(CPU_TINY), FAST + ["sft.max_steps=2"])
+    cfg = config.stage_train("sft")
     tok = load_tokenizer(model_dir)
     data = tokenize_folder(data_dir, tok, cfg.max_length, cfg.overlong)
     train_idx, _ = heldout_split(len(data), config.sft.heldout_episodes, config.seed)
@@ -114,8 +114,8 @@ def test_sharded_sft_matches_one_device_and_writes_a_loadable_folder(workspace, 
 @pytest.mark.slow
 def test_resume_continues_and_export_reads_the_orbax_checkpoint(workspace, tmp_path):
     out = tmp_path / "run"
-    assert _train(workspace, out, "train.max_steps=1") == 0
-    assert _train(workspace, out, "train.max_steps=2", "--resume") == 0
+    assert _train(workspace, out, "sft.max_steps=1") == 0
+    assert _train(workspace, out, "sft.max_steps=2", "--resume") == 0
     steps = [json.loads(x)["step"] for x in (out / "metrics.jsonl").read_text().splitlines() if "loss" in json.loads(x)]
     assert steps == [1, 2]  # the resumed run took only the missing step
     assert main(["export", "--checkpoint", str(out / "checkpoints" / "2"), "--out", str(tmp_path / "hf"), "--quiet"]) == 0

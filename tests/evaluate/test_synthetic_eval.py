@@ -94,7 +94,7 @@ def _score(tasks, env, text_of):
     tokenizer = train_tokenizer(["hello world, the weather"] * 4, 300)
     runner = EpisodeRollouts(tokenizer, env, "hermes")
     texts = iter([text_of(t) for t in tasks])
-    rollouts = runner.run_single(tasks, lambda prompts: [Generated(np.zeros(1, np.int32), next(texts), True) for _ in prompts])
+    rollouts = runner.run_single(tasks, lambda prompts, g: [Generated(np.zeros(1, np.int32), next(texts), True) for _ in range(len(prompts) * g)])
     return score_rollouts(rollouts, RewardConfig())
 
 

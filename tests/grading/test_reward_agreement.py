@@ -11,6 +11,7 @@ from hypothesis import strategies as st
 from inftool_jax.grading.gated_reward import GatedReward
 from inftool_jax.grading.reward_config import RewardConfig
 from inftool_jax.grading.reward_reference import score_reference
+from inftool_jax.rl.advantages import group_advantages
 
 _spec = importlib.util.spec_from_file_location("reward_cases", pathlib.Path(__file__).with_name("reward_cases.py"))
 cases = importlib.util.module_from_spec(_spec)
@@ -25,7 +26,7 @@ CONFIGS = {
     "tight": RewardConfig(max_calls=3, max_params=2),
     "wide": RewardConfig(max_calls=8, max_params=4, partial_credit=False),
 }
-_SCORERS = {name: GatedReward(cfg, GROUP) for name, cfg in CONFIGS.items()}
+_SCORERS = {name: GatedReward(cfg) for name, cfg in CONFIGS.items()}
 
 
 def _check_batch(seed: int, config_name: str) -> tuple[int, int]:
@@ -39,7 +40,7 @@ def _check_batch(seed: int, config_name: str) -> tuple[int, int]:
         assert out.first_failed[i] == ref.first_failed
     rewards = out.rewards.reshape(-1, GROUP)
     std = rewards.std(axis=1, keepdims=True)
-    np.testing.assert_allclose(out.advantages.reshape(-1, GROUP), (rewards - rewards.mean(1, keepdims=True)) / (std + 1e-6), rtol=1e-4, atol=1e-4)
+    np.testing.assert_allclose(group_advantages(out.rewards, GROUP).reshape(-1, GROUP), (rewards - rewards.mean(1, keepdims=True)) / (std + 1e-6), rtol=1e-4, atol=1e-4)
     return len(attempts), int(out.by_reference.sum())
 
 

@@ -13,6 +13,7 @@ from hypothesis import strategies as st
 from inftool_jax.calls.call import Call, ParseResult
 from inftool_jax.grading.bfcl_checker import standardize_string
 from inftool_jax.grading.gated_reward import GatedReward
+from inftool_jax.rl.advantages import group_advantages
 from inftool_jax.grading.reward_config import RewardConfig
 from inftool_jax.grading.reward_encode import bucket, encode_batch, standardize
 from inftool_jax.grading.reward_kernel import max_matching_from_masks
@@ -34,7 +35,7 @@ def _attempt(*calls):
 def _score_both(cases, config=RewardConfig()):
     """Kernel and reference on the same batch; returns (kernel rewards, by_reference flags, reference rewards)."""
     attempts, targets = zip(*cases)
-    out = GatedReward(config, 1).score(list(attempts), list(targets))
+    out = GatedReward(config).score(list(attempts), list(targets))
     ref = [score_reference(a, t, config) for a, t in cases]
     assert list(out.rewards) == [np.float32(r.reward) for r in ref]
     assert [tuple(p) for p in out.passed] == [r.passed for r in ref]
@@ -137,17 +138,17 @@ def test_what_is_not_representable_falls_back_to_the_reference():
 
 def test_target_encodings_are_reused_across_batches_with_fresh_value_memos():
     target = make_target("call", [{"name": "plan", "arguments": {"stops": [[]], "label": ["Paris"]}}], TOOLS)
-    scorer = GatedReward(RewardConfig(), 2)
+    scorer = GatedReward(RewardConfig())
     first = scorer.score([_attempt({"stops": [], "label": "paris"}), _attempt({"stops": [], "label": "rome"})], [target] * 2)
     second = scorer.score([_attempt({"stops": [], "label": "rome"}), _attempt({"stops": [], "label": "PARIS"})], [target] * 2)
     assert list(first.rewards) == [1.0, 0.5] and list(second.rewards) == [0.5, 1.0]
-    assert list(first.advantages) == pytest.approx([1.0, -1.0], abs=1e-4)
+    assert list(group_advantages(first.rewards, 2)) == pytest.approx([1.0, -1.0], abs=1e-4)
 
 
 def test_batches_within_one_bucket_share_one_compiled_kernel():
     target = make_target("call", [{"name": "plan", "arguments": {"stops": [[]]}}], TOOLS)
-    scorer = GatedReward(RewardConfig(), 4)
-    for n in (4, 12, 20, 32):
+    scorer = GatedReward(RewardConfig())
+    for n in (17, 20, 25, 32):
         out = scorer.score([_attempt({"stops": []})] * n, [target] * n)
         assert out.rewards.shape == (n,) and (out.rewards == 1.0).all()
     assert bucket(4, 4) == bucket(32, 4) == 32
@@ -156,8 +157,8 @@ def test_batches_within_one_bucket_share_one_compiled_kernel():
 
 def test_encoded_matrices_are_feature_major_with_bucketed_rows():
     target = make_target("call", [{"name": "plan", "arguments": {"stops": [[]]}}], TOOLS)
-    batch = encode_batch([_attempt({"stops": []})] * 24, [target] * 24, RewardConfig(), group_size=8)
-    assert batch.attempts.shape == (batch.layout.width_a, 64) and batch.attempts.dtype == np.int32
+    batch = encode_batch([_attempt({"stops": []})] * 24, [target] * 24, RewardConfig())
+    assert batch.attempts.shape == (batch.layout.width_a, 32) and batch.attempts.dtype == np.int32
     assert batch.targets.shape == (batch.layout.width_t, 8)
     assert batch.encoded.shape == (24,) and batch.encoded.all()
 

@@ -76,7 +76,7 @@ def test_parallel_calls_are_matched_order_free_where_greedy_would_fail():
     ], TOOLS)
     made = [Call("create_order", {"item": "pen", "qty": 3}), Call("create_order", {"item": "pen"})]
     assert score_reference(_attempt(made), t, RewardConfig()).reward == 1.0
-    out = GatedReward(RewardConfig(), 1).score([_attempt(made)], [t])
+    out = GatedReward(RewardConfig()).score([_attempt(made)], [t])
     assert out.rewards[0] == 1.0 and not out.by_reference[0]
 
 
@@ -92,7 +92,7 @@ def test_what_the_kernel_cannot_represent_is_scored_by_the_reference_with_the_sa
     ]
     one_t = make_target("call", [{"name": "get_order", "arguments": {"order_id": ["1"]}}], TOOLS)
     targets = [dict_t, many_t, one_t]
-    out = GatedReward(cfg, 1).score(attempts, targets)
+    out = GatedReward(cfg).score(attempts, targets)
     assert list(out.by_reference) == [True, True, False]
     assert list(out.rewards) == [score_reference(a, t, cfg).reward for a, t in zip(attempts, targets)]
     assert list(out.rewards) == [1.0, 1.0, 1.0]

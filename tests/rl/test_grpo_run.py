@@ -12,28 +12,18 @@ import pytest
 from inftool_jax.config import Config, load_config
 from inftool_jax.errors import InputError
 from inftool_jax.rl.grpo_stage_config import GRPOStageConfig
-from inftool_jax.grading.reward_config import RewardConfig
-from inftool_jax.train.config import TrainConfig
 
 ROOT = Path(__file__).resolve().parents[2]
-
-
-class GRPOExperiment(Config):
-    """The composed config as inftool_jax/config.py is to hold it (grpo, train and reward sections)."""
-
-    grpo: GRPOStageConfig = GRPOStageConfig()
-    train: TrainConfig = TrainConfig()
-    reward: RewardConfig = RewardConfig()
 
 
 def _config(**train):
     base = load_config(ROOT / "configs" / "cpu_tiny.yaml")
     raw = base.model_dump()
-    raw["grpo"] = {"group_size": 2, "prompts_per_step": 2, "max_completion_len": 12, "categories": ["single", "multiple"],
-                   "drop_zero_variance_groups": False}
-    raw["train"] = {"max_steps": 2, "log_every": 1, "checkpoint_every": 1, "learning_rate": 1e-3, "warmup_steps": 0,
-                    "weight_decay": 0.1, "peak_flops": 1e11, "tensorboard": False, "bucket_multiple": 64, **train}
-    cfg = GRPOExperiment.model_validate(raw)
+    raw["grpo"] = {"num_generations": 2, "prompts_per_step": 2, "max_completion_length": 12, "categories": ["single", "multiple"],
+                   "drop_zero_variance_groups": False, "max_steps": 2, "learning_rate": 1e-3, "warmup_steps": 0}
+    raw["train"] = {"log_every": 1, "checkpoint_every": 1, "weight_decay": 0.1, "peak_flops": 1e11, "tensorboard": False,
+                    "bucket_multiple": 64, **train}
+    cfg = Config.model_validate(raw)
     cfg._base_dir = base._base_dir
     return cfg
 

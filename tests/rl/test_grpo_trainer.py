@@ -52,7 +52,7 @@ def test_on_policy_gradient_equals_the_reinforce_gradient_and_weight_is_the_trai
     b = {k: jnp.asarray(v) for k, v in _batch().items()}
     md = ModelDef(model)
     params = flat_params(model)
-    loss_fn = make_grpo_loss_fn(GRPOStageConfig(loss_aggregation="token-mean"))
+    loss_fn = make_grpo_loss_fn(GRPOStageConfig(loss_type="dapo"))
 
     def grpo(p):
         loss_sum, weight, aux = loss_fn(md.merge(p), b, jax.random.PRNGKey(0))
@@ -89,16 +89,16 @@ def test_dropped_samples_contribute_nothing(model):
 def test_sequence_mean_weight_counts_sequences_and_clipping_shows_in_the_aux_sums(model):
     b = {k: jnp.asarray(v) for k, v in _batch().items()}
     logp, _ = token_logprobs(model, b["tokens"], b["attention_mask"])
-    # behaviour log-probs far below the current ones: ratio >> 1 + eps_high where advantages are positive
+    # behaviour log-probs far below the current ones: ratio >> 1 + epsilon_high where advantages are positive
     b["old_logp"] = logp - 2.0
-    cfg = GRPOStageConfig(loss_aggregation="sequence-mean-token-mean", eps_high=0.28)
+    cfg = GRPOStageConfig(loss_type="grpo", epsilon_high=0.28)
     loss_sum, weight, aux = make_grpo_loss_fn(cfg)(model, b, None)
     assert float(weight) == 4.0
     adv = np.asarray(b["advantages"])
     mask = np.asarray(b["loss_mask"])[:, 1:]
     want_high = (mask * (adv[:, None] > 0)).sum()
     assert float(aux["clip_high_sum"]) == pytest.approx(want_high)
-    # clipped at 1 + eps_high for positive advantages, ratio e^2 for negative ones (min of the two)
+    # clipped at 1 + epsilon_high for positive advantages, ratio e^2 for negative ones (min of the two)
     per_seq = [(-(adv[i] * (1.28 if adv[i] > 0 else np.e**2))) for i in range(4)]
     assert float(loss_sum) == pytest.approx(sum(per_seq), rel=1e-4)
 
@@ -144,10 +144,10 @@ def layouts(model, tmp_path_factory):
     from inftool_jax.train.config import TrainConfig
 
     mesh = make_mesh(MeshConfig(data=1, fsdp=-1, tp=1))
-    grpo = GRPOStageConfig(group_size=2, prompts_per_step=2, max_completion_len=8, drop_zero_variance_groups=False)
+    grpo = GRPOStageConfig(num_generations=2, prompts_per_step=2, max_completion_length=8, drop_zero_variance_groups=False)
     rollouts = _rollouts()
     adv = np.array([1.0, -1.0, 0.5, -0.5], np.float32)
-    rewards = RewardBatch(adv, np.zeros((4, 5), bool), np.zeros(4, np.int32), adv, np.zeros(4, bool))
+    rewards = RewardBatch(adv, np.zeros((4, 5), bool), np.zeros(4, np.int32), np.zeros(4, bool))
     out = {}
     for micro in (1, 2):
         train = TrainConfig(micro_batches=micro, bucket_multiple=4, warmup_steps=0, tensorboard=False)

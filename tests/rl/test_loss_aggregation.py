@@ -10,27 +10,27 @@ M = jnp.array([[1.0, 1.0, 1.0, 0.0], [1.0, 0.0, 0.0, 0.0]])
 
 
 def test_token_mean_divides_by_all_trained_tokens():
-    assert float(get_aggregation("token-mean")(L, M)) == pytest.approx((1 + 2 + 3 + 4) / 4)
+    assert float(get_aggregation("dapo")(L, M)) == pytest.approx((1 + 2 + 3 + 4) / 4)
 
 
 def test_sequence_mean_token_mean_averages_per_sequence_means():
-    assert float(get_aggregation("sequence-mean-token-mean")(L, M)) == pytest.approx((2.0 + 4.0) / 2)
+    assert float(get_aggregation("grpo")(L, M)) == pytest.approx((2.0 + 4.0) / 2)
 
 
 def test_sequence_mean_token_scale_uses_fixed_length():
-    agg = get_aggregation("sequence-mean-token-scale")
+    agg = get_aggregation("dr_grpo")
     assert float(agg(L, M)) == pytest.approx((6 / 4 + 4 / 4) / 2)
     assert float(agg(L, M, max_len=10)) == pytest.approx((6 / 10 + 4 / 10) / 2)
 
 
 def test_fully_masked_sequences_do_not_count_and_empty_batch_is_zero():
     m = M.at[1].set(0.0)
-    assert float(get_aggregation("sequence-mean-token-mean")(L, m)) == pytest.approx(2.0)
-    for name in ("token-mean", "sequence-mean-token-mean", "sequence-mean-token-scale"):
+    assert float(get_aggregation("grpo")(L, m)) == pytest.approx(2.0)
+    for name in ("dapo", "grpo", "dr_grpo"):
         assert float(get_aggregation(name)(L, jnp.zeros_like(M))) == 0.0
 
 
-@pytest.mark.parametrize("name", ["token-mean", "sequence-mean-token-mean", "sequence-mean-token-scale"])
+@pytest.mark.parametrize("name", ["dapo", "grpo", "dr_grpo"])
 def test_global_denominators_make_micro_batch_sums_equal_full_batch(name):
     rng = np.random.default_rng(1)
     per = jnp.asarray(rng.normal(size=(6, 5)), jnp.float32)
@@ -43,5 +43,14 @@ def test_global_denominators_make_micro_batch_sums_equal_full_batch(name):
 
 
 def test_unknown_aggregation_is_input_error():
-    with pytest.raises(InputError, match="token-mean"):
+    with pytest.raises(InputError, match="dapo"):
         get_aggregation("sum")
+
+
+def test_the_config_offers_exactly_the_registered_loss_types():
+    import typing
+
+    from inftool_jax.rl.grpo_config import GRPOConfig
+    from inftool_jax.rl.loss_aggregation import AGGREGATIONS
+
+    assert sorted(typing.get_args(GRPOConfig.model_fields["loss_type"].annotation)) == AGGREGATIONS.names()

@@ -57,11 +57,11 @@ def oracle(tokenizer, episodes):
             else:
                 k += 1
 
-    def generate(prompts):
+    def generate(prompts, num_generations):
         out = []
         for p in prompts:
             turn = table[tuple(np.asarray(p).tolist())]
-            out.append(Generated(turn, tokenizer.decode(turn, skip_special_tokens=True), True))
+            out += [Generated(turn, tokenizer.decode(turn, skip_special_tokens=True), True)] * num_generations
         return out
 
     return generate
@@ -69,7 +69,7 @@ def oracle(tokenizer, episodes):
 
 def prose(tokenizer, text="Sorry, I cannot help with that."):
     ids = np.asarray(tokenizer.encode(text + tokenizer.eos_token, add_special_tokens=False), np.int32)
-    return lambda prompts: [Generated(ids, text, True) for _ in prompts]
+    return lambda prompts, g: [Generated(ids, text, True) for _ in range(len(prompts) * g)]
 
 
 def test_the_oracle_policy_scores_full_reward_and_exact_match_on_every_single_turn_task(tokenizer, catalog, episodes):
@@ -109,7 +109,7 @@ def test_agentic_oracle_rollouts_rebuild_the_episode_tokens_and_mask_exactly(tok
 def score_rollouts_agentic(rollouts):
     from inftool_jax.grading.gated_reward import GatedReward
 
-    return GatedReward(RewardConfig(clarify_needs_question=False), 1).score([r.attempt for r in rollouts], [r.task.target for r in rollouts])
+    return GatedReward(RewardConfig(clarify_needs_question=False)).score([r.attempt for r in rollouts], [r.task.target for r in rollouts])
 
 
 def test_a_policy_that_never_calls_fails_call_turns_at_the_decision_gate_and_passes_no_call_turns(tokenizer, catalog, episodes):
@@ -153,3 +153,25 @@ def test_episode_segments_and_rollout_prompts_agree(tokenizer, episodes):
         task = single_turn_tasks(episode)[0]
         first_prompt = episode_segments(tokenizer, episode)[0][0]
         assert tokenizer.decode(runner.prompt_tokens(task)) == first_prompt
+
+
+def test_num_generations_gives_g_rollouts_per_task_task_major_each_in_its_own_world(tokenizer, catalog, episodes):
+    runner = EpisodeRollouts(tokenizer, ToolEnvironment(catalog), max_turns=8)
+    tasks = [t for e in episodes for t in agentic_tasks(e)][:6]
+    base = oracle(tokenizer, episodes)
+    calls = []
+
+    def generate(prompts, g):
+        calls.append((len(prompts), g))
+        return base(prompts, g)
+
+    rollouts = runner.run_agentic(tasks, generate, num_generations=3)
+    assert [r.task for r in rollouts] == [t for t in tasks for _ in range(3)]
+    assert calls[0] == (6, 3) and all(g == 1 for _, g in calls[1:])  # later rounds: one completion per rollout
+    alone = runner.run_agentic(tasks, base)
+    for j, r in enumerate(rollouts):  # a shared world would show the other samples' calls in the results
+        assert np.array_equal(r.tokens, alone[j // 3].tokens) and r.attempt.results == alone[j // 3].attempt.results
+    single = runner.run_single(tasks[:2], base, num_generations=2)
+    assert [r.task for r in single] == [tasks[0], tasks[0], tasks[1], tasks[1]]
+    with pytest.raises(ValueError, match="completions"):
+        runner.run_single(tasks[:2], lambda prompts, g: base(prompts, 1), num_generations=2)

@@ -1,4 +1,4 @@
-"""The rollouts' generation function: GRPO groups go to the sampler as distinct prompts with num_samples=G."""
+"""The rollouts' generation function: GRPO groups go to the sampler as distinct prompts with num_samples=G (G given by the caller)."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import pytest
 from flax import nnx
 
 from inftool_jax.model.decoder import CausalLM
-from inftool_jax.rollout.policy_generate import group_size, sampler_generate_fn
+from inftool_jax.rollout.policy_generate import sampler_generate_fn
 from inftool_jax.rollout.sampler import Sampler
 from inftool_jax.rollout.sampling_config import SamplingConfig
 
@@ -40,26 +40,12 @@ def _tokens(outs):
     return [o.tokens.tolist() for o in outs]
 
 
-@pytest.mark.parametrize(
-    "prompts, expected",
-    [
-        ([[1, 2]] * 3 + [[3]] * 3, 3),
-        ([[1, 2]] * 2 + [[3]] * 2 + [[1, 2]] * 2, 2),
-        ([[1, 2], [3], [4]], 1),
-        ([[1, 2]] * 2 + [[3]] * 3, 1),  # unequal runs
-        ([[1, 2]] * 3 + [[3], [4], [3]], 1),  # second block not identical
-        ([[5]] * 4, 4),
-    ],
-)
-def test_group_size_is_the_common_length_of_runs_of_identical_prompts(prompts, expected):
-    assert group_size([np.asarray(p) for p in prompts]) == expected
-
-
 def test_a_grpo_batch_is_sent_as_distinct_prompts_with_num_samples_and_keeps_every_rows_output(model):
-    prompts = [np.array([5, 6, 7], np.int32)] * 4 + [np.array([9, 10, 11, 12], np.int32)] * 4
+    distinct = [np.array([5, 6, 7], np.int32), np.array([9, 10, 11, 12], np.int32)]
+    prompts = [distinct[0]] * 4 + [distinct[1]] * 4
     sampler = RecordingSampler(model)
     sampler.calls = []
-    outs = sampler_generate_fn(sampler, SAMPLING, 3)(prompts)
+    outs = sampler_generate_fn(sampler, SAMPLING, 3)(distinct, 4)
     assert sampler.calls == [([[5, 6, 7], [9, 10, 11, 12]], 4)]
     # the row-per-prompt reference: every row prefilled on its own, same key schedule
     ref = Sampler(model, share_prefill=False).generate(prompts, SAMPLING, jax.random.fold_in(jax.random.PRNGKey(3), 0))
@@ -72,10 +58,10 @@ def test_later_rounds_with_distinct_prompts_go_one_sample_each_with_the_next_key
     sampler = RecordingSampler(model)
     sampler.calls = []
     generate = sampler_generate_fn(sampler, SAMPLING.model_copy(update={"num_samples": 4}), 3)
-    generate([np.array([5, 6], np.int32)] * 2)
+    generate([np.array([5, 6], np.int32)], 2)
     prompts = [np.array([5, 6, 8], np.int32), np.array([5, 6, 9, 9], np.int32), np.array([4], np.int32)]
-    outs = generate(prompts)
+    outs = generate(prompts, 1)
     assert [n for _, n in sampler.calls] == [2, 1]
     ref = Sampler(model).generate(prompts, SAMPLING, jax.random.fold_in(jax.random.PRNGKey(3), 1))
     assert _tokens(outs) == [ref.tokens[i, : ref.lengths[i]].tolist() for i in range(3)]
-    assert generate([]) == []
+    assert generate([], 1) == []

@@ -20,8 +20,8 @@ def test_sft_lowers_heldout_loss_against_the_untrained_model(tmp_path):
     assert main(["synth", "--config", str(CPU_TINY), "--out", str(tmp_path / "data"), "--num", "300", "--quiet"]) == 0
     code = main([
         "train", "--config", str(CPU_TINY), "--stage", "sft", "--model", str(model), "--data", str(tmp_path / "data"),
-        "--out", str(tmp_path / "sft"), "--quiet", "train.batch_size=8", "train.max_steps=30", "train.learning_rate=3e-3",
-        "train.warmup_steps=3", "train.max_length=1024", "train.bucket_multiple=1024", "train.checkpoint_every=0",
+        "--out", str(tmp_path / "sft"), "--quiet", "train.batch_size=8", "sft.max_steps=30", "sft.learning_rate=3e-3",
+        "sft.warmup_steps=3", "train.max_length=1024", "train.bucket_multiple=1024", "train.checkpoint_every=0",
         "train.log_every=5", "sft.heldout_episodes=24",
     ])
     assert code == 0
