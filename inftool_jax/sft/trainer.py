@@ -154,8 +154,9 @@ def run_sft(
     from inftool_jax.train.data import BatchLoader, heldout_split, tokenize_folder
     from inftool_jax.train.loop import Trainer, check_batch_layout
 
-    train = train or getattr(config, "train", None) or TrainConfig()
     sft = sft or getattr(config, "sft", None) or SFTConfig()
+    if train is None:  # the shared train: section with the sft: section's schedule
+        train = TrainConfig.for_stage(config.train, sft) if getattr(config, "train", None) is not None else TrainConfig()
     model_dir, out_dir = Path(model_dir), Path(out_dir)
     seed = train.seed if train.seed >= 0 else int(config.seed)
     check_out_dir(out_dir, resume, force)

@@ -134,7 +134,7 @@ class Trainer:
             self.log_window()
             raise TrainingAborted(
                 f"step {self.step_count}: loss or gradients were NaN/inf for {int(out['nonfinite_streak'])} steps in a row "
-                f"(train.max_nonfinite_steps={self.cfg.max_nonfinite_steps}); lower train.learning_rate or check the data"
+                f"(train.max_nonfinite_steps={self.cfg.max_nonfinite_steps}); lower the stage's learning_rate (sft.learning_rate / grpo.learning_rate) or check the data"
             )
         return out
 

@@ -15,7 +15,7 @@ import pytest
 ROOT = Path(__file__).resolve().parents[2]
 SMALL = [
     "tiny_model.hidden_size=64", "tiny_model.intermediate_size=128", "tiny_model.num_layers=2", "tiny_model.copy_prior=false",
-    "tiny_model.copy_warmup_steps=0", "tiny_model.corpus_episodes=40", "train.max_steps=3", "train.checkpoint_every=0",
+    "tiny_model.copy_warmup_steps=0", "tiny_model.corpus_episodes=40", "sft.max_steps=3", "grpo.max_steps=3", "train.checkpoint_every=0",
     "sft.heldout_episodes=8", "loop.initial_episodes=60", "loop.episodes_per_iteration=40", "loop.probe_episodes=10",
     "loop.probe_previous=10", "loop.heldout_episodes=10", "loop.iterations=1", "loop.eval_max_new_tokens=16",
 ]
