@@ -42,6 +42,8 @@ class LoopConfig(Section):
     """Size of the held-out set: synthesized once with its own seed, never trained on."""
     heldout_seed: int = 1000
     """Seed of the held-out set (training and probe data use seeds derived from the config's seed)."""
+    eval_base: bool = True
+    """Also evaluate the model iteration 0 starts from (before SFT), as the run's own baseline."""
     eval_max_new_tokens: int = Field(96, gt=0)
     """Longest greedy answer in probes and held-out evaluation."""
     eval_batch_size: int = Field(32, gt=0)

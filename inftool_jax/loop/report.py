@@ -131,6 +131,9 @@ def write_report(run: str | Path, against: str | Path | None = None) -> Path:
     lines = [f"# Loop report: {run.name}", ""]
     lines += ["| iteration | accuracy | call accuracy | reward | train stages | steps | train reward | episodes | "
               "from failures | uncertain kept | fresh | leaks |", "|" + "---|" * 12]
+    if rows and rows[0].get("base_eval"):
+        b = rows[0]["base_eval"]
+        lines.append(f"| before training | {_fmt(b['accuracy'])} | {_fmt(b['call_accuracy'])} | {_fmt(b['reward_mean'])} | | | | | | | | |")
     for r in rows:
         p, t = r["plan"], r["train"]
         lines.append(f"| {r['iteration']} | {_fmt(r['eval']['accuracy'])} | {_fmt(r['eval']['call_accuracy'])} | "

@@ -175,10 +175,11 @@ class LoopRunner:
         heldout = self._stage("heldout", lambda out: self._synth(out, loop.heldout_seed, loop.heldout_episodes, desc="held-out"))
         it0 = iteration_dir(0)
         data = self._stage(f"{it0}/data", lambda out: self._synth(out, data_seeds(cfg.seed, 0)["data"], loop.initial_episodes))
+        base = self._evaluate(f"{it0}/eval-base", model, heldout) if loop.eval_base else None
         model, train = self._train("sft", f"{it0}/sft", model, data)
         self.policy = model
         result = self._evaluate(f"{it0}/eval", model, heldout)
-        self._summary(0, result, {"targeting": "initial", "fresh": loop.initial_episodes}, [train], heldout, data)
+        self._summary(0, result, {"targeting": "initial", "fresh": loop.initial_episodes}, [train], heldout, data, base)
         best, since = result["call_accuracy"], 0
         for k in range(1, loop.iterations + 1):
             model, result = self._iteration(k, model, data, heldout)
@@ -251,7 +252,7 @@ class LoopRunner:
         write_json(out / "plan.json", make_plan(gaps, self.loop, mix, budget))
 
     def _summary(self, k: int, result: dict[str, Any], plan: dict[str, Any], trains: list[dict[str, Any]], heldout: Path,
-                 data: Path) -> None:
+                 data: Path, base: dict[str, Any] | None = None) -> None:
         def make(out: Path) -> None:
             made = {}
             for episode in read_episodes(data):
@@ -282,6 +283,8 @@ class LoopRunner:
                 },
                 "leaks": self._leaks(heldout, data),
             }
+            if base is not None:  # the model before any training, on the same held-out set
+                row["base_eval"] = {key: base[key] for key in ("accuracy", "call_accuracy", "reward_mean")}
             write_json(out / "summary.json", row)
 
         self._stage(f"{iteration_dir(k)}/summary", make)
