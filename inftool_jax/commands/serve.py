@@ -37,6 +37,9 @@ def _register_mcp(verbs: argparse._SubParsersAction) -> None:
     mcp.add_argument("--port", type=int, default=8765, help="HTTP port (default: 8765)")
     mcp.add_argument("--path", default="/mcp", help="HTTP endpoint path (default: /mcp)")
     mcp.add_argument("--seed", type=int, default=0, help="simulator seed: same seed and calls, same results")
+    from inftool_jax.commands.specs import add_ingestion_flags
+
+    add_ingestion_flags(mcp)
     mcp.set_defaults(func=_serve_mcp)
 
 
@@ -48,7 +51,7 @@ def _serve_mcp(args: argparse.Namespace) -> int:
 
     if not 0 <= args.port <= 65535:
         raise InputError("<command line>", "--port", f"{args.port} is not a TCP port (0-65535)")
-    catalog = load_catalog(args.specs)
+    catalog = load_catalog(args.specs, strict=args.strict, keep_transport_params=args.keep_transport_params)
     if not catalog.tools:
         raise InputError("<command line>", "--specs", f"no tools found in {' '.join(args.specs)}")
     for warning in catalog.warnings:

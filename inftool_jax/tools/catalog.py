@@ -4,14 +4,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 
 from inftool_jax.errors import InputError
 from inftool_jax.tools.ingest import load_spec_file
+from inftool_jax.tools.ingest_log import IngestLog
 from inftool_jax.tools.names import is_identifier, with_suffix
 from inftool_jax.tools.spec import ToolSpec
 
-SPEC_SUFFIXES = (".json", ".yaml", ".yml")
+SPEC_SUFFIXES = (".json", ".jsonl", ".yaml", ".yml")
 
 
 @dataclass
@@ -37,6 +38,12 @@ class Catalog:
     files: list[str] = field(default_factory=list)
     merge_report: list[MergeEntry] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
+    skipped: list[dict[str, Any]] = field(default_factory=list)
+    """Files and tools left out (source, pointer, problem, kind), when not strict."""
+    dropped_parameters: list[dict[str, Any]] = field(default_factory=list)
+    """Credential/transport parameters removed (source, pointer, tool, parameter, location, reason)."""
+    file_summary: list[dict[str, Any]] = field(default_factory=list)
+    """Per file: format, tools kept, tools skipped, whether the file was skipped, parameters dropped."""
 
     def by_name(self, name: str) -> ToolSpec:
         """The tool called ``name`` (KeyError if there is none)."""
@@ -60,11 +67,14 @@ class Catalog:
             "tools": [tool.to_dict() for tool in self.tools],
             "merge_report": [vars(entry).copy() for entry in self.merge_report],
             "warnings": list(self.warnings),
+            "skipped": list(self.skipped),
+            "dropped_parameters": list(self.dropped_parameters),
+            "file_summary": list(self.file_summary),
         }
 
 
 def spec_files(paths: list[str | Path]) -> list[Path]:
-    """Files given, and ``*.json``/``*.yaml``/``*.yml`` under folders given (recursive, sorted).
+    """Files given, and ``*.json``/``*.jsonl``/``*.yaml``/``*.yml`` under folders given (recursive, sorted).
 
     Hidden files and folders (``.git``, editor swap folders) inside a folder are skipped.
     """
@@ -78,7 +88,7 @@ def spec_files(paths: list[str | Path]) -> list[Path]:
                 and not any(part.startswith(".") for part in p.relative_to(path).parts)
             )
             if not inside:
-                raise InputError(str(path), "", "folder holds no *.json, *.yaml or *.yml spec files")
+                raise InputError(str(path), "", "folder holds no *.json, *.jsonl, *.yaml or *.yml spec files")
         elif path.is_file():
             inside = [path]
         else:
@@ -90,24 +100,80 @@ def spec_files(paths: list[str | Path]) -> list[Path]:
     return found
 
 
-def load_catalog(paths: list[str | Path]) -> Catalog:
-    """Ingest every spec under ``paths`` into one Catalog (files in the order given, folders sorted)."""
+def load_catalog(
+    paths: list[str | Path], *, strict: bool = False, keep_transport_params: bool = False,
+    warn: Callable[[str], None] | None = None,
+) -> Catalog:
+    """Ingest every spec under ``paths`` into one Catalog (files in the order given, folders sorted).
+
+    By default a file or tool that cannot be ingested is skipped: ``Catalog.skipped`` names the file, the JSON
+    pointer and the reason, the warnings say so and end with tools kept / skipped per file, and ``warn`` (if
+    given) receives those lines. Only when nothing usable remains does the first problem raise. ``strict``
+    raises on the first problem instead. Credential and transport parameters (``transport_params``) are dropped
+    and listed in ``Catalog.dropped_parameters`` unless ``keep_transport_params``.
+    """
     files = spec_files(paths)
+    log = IngestLog(strict=strict, keep_transport_params=keep_transport_params)
     loaded: list[ToolSpec] = []
     warnings: list[str] = []
+    summary: list[dict[str, Any]] = []
     for file in files:
-        specs = load_spec_file(file)
-        if not specs:
+        before_skips, before_drops = len(log.skipped), len(log.dropped)
+        specs = log.attempt("file", load_spec_file, file, log)
+        skipped = log.skipped[before_skips:]
+        if specs is not None and not specs and not skipped:
             warnings.append(f"{file}: no tools found")
+        specs = specs or []
         loaded.extend(specs)
+        summary.append({
+            "file": str(file),
+            "format": specs[0].format if specs else "",
+            "kept": len(specs),
+            "skipped": sum(s.kind != "file" for s in skipped),
+            "file_skipped": any(s.kind == "file" for s in skipped),
+            "dropped_parameters": len(log.dropped) - before_drops,
+        })
+    if not loaded and log.skipped:
+        first = log.skipped[0]
+        more = len(log.skipped) - 1
+        raise InputError(first.source, first.pointer, first.problem + (f" (and {more} more problems: no usable tool remains)" if more else ""))
     tools, report = merge_tools(loaded)
+    notices = [str(s) for s in log.skipped] + _dropped_lines(log, summary)
+    if log.skipped:
+        notices += [_summary_line(row) for row in summary]
+    warnings = notices + warnings
     warnings += [f"{e.sources[-1]}: tool name '{e.name}' already taken, renamed to '{e.renamed_to}'"
                  for e in report if e.kind == "renamed"]
     for tool in tools:
         warnings += tool_warnings(tool)
     # A shared definition used by several tools gives the same note once per tool: report it once.
     warnings = list(dict.fromkeys(warnings))
-    return Catalog(tools=tools, files=[str(f) for f in files], merge_report=report, warnings=warnings)
+    if warn is not None:
+        for line in notices:
+            warn(line)
+    return Catalog(
+        tools=tools, files=[str(f) for f in files], merge_report=report, warnings=warnings,
+        skipped=[vars(s).copy() for s in log.skipped], dropped_parameters=[vars(d).copy() for d in log.dropped],
+        file_summary=summary,
+    )
+
+
+def _dropped_lines(log: IngestLog, summary: list[dict[str, Any]]) -> list[str]:
+    lines = []
+    for row in summary:
+        dropped = [d for d in log.dropped if d.source == row["file"]]
+        if dropped:
+            names = ", ".join(dict.fromkeys(d.parameter for d in dropped))
+            tools = len({d.tool for d in dropped})
+            lines.append(f"{row['file']}: dropped {len(dropped)} credential/transport parameters from {tools} tools ({names}); "
+                         "specs.keep_transport_params: true (--keep-transport-params) keeps them")
+    return lines
+
+
+def _summary_line(row: dict[str, Any]) -> str:
+    if row["file_skipped"]:
+        return f"{row['file']}: file skipped, no tools kept"
+    return f"{row['file']}: {row['kept']} tools kept, {row['skipped']} skipped"
 
 
 def merge_tools(specs: list[ToolSpec]) -> tuple[list[ToolSpec], list[MergeEntry]]:

@@ -5,25 +5,30 @@ from __future__ import annotations
 from typing import Any
 
 from inftool_jax.errors import InputError
+from inftool_jax.tools.bfcl_docs import LANGUAGE_TYPES
+from inftool_jax.tools.xlam import is_dataset_rows, is_xlam_parameters
 
 OPENAPI = "openapi"
 OPENAI = "openai"
 FUNCTIONS = "functions"
 MCP = "mcp"
 BFCL = "bfcl"
+XLAM = "xlam"
 
-# Types only BFCL's function docs use; any of them marks a document as BFCL.
-BFCL_TYPES = frozenset({"dict", "float", "tuple", "any"})
+# Types only BFCL's function docs use (its Python docs, and the Java and JavaScript docs' language types); any of
+# them marks a document as BFCL.
+BFCL_TYPES = frozenset({"dict", "float", "tuple", "any"}) | frozenset(LANGUAGE_TYPES)
 
 
 def detect_format(doc: Any, source: str) -> str:
-    """One of OPENAPI, OPENAI, FUNCTIONS (bare JSON-Schema functions), MCP, BFCL.
+    """One of OPENAPI, OPENAI, FUNCTIONS (bare JSON-Schema functions), MCP, BFCL, XLAM.
 
     OpenAI ``tools`` entries ({"type": "function", "function": {...}}) and
     ``{"functions": [...]}`` are OPENAI; ``{"name", "parameters"}`` objects
     are BFCL when their schemas use a BFCL-only type, else FUNCTIONS; MCP is
     recognised by ``inputSchema`` (bare list, ``{"tools": [...]}`` or the
-    JSON-RPC ``{"result": {"tools": [...]}}`` envelope).
+    JSON-RPC ``{"result": {"tools": [...]}}`` envelope). XLAM: functions in the xLAM/APIGen flat
+    parameter layout, or that dataset's rows (``{"query", "answers", "tools": "<JSON string>"}``).
     """
     if isinstance(doc, dict):
         if "openapi" in doc:
@@ -48,6 +53,8 @@ def detect_format(doc: Any, source: str) -> str:
         if "name" in doc or "parameters" in doc:
             return _functions_kind([doc])
     elif isinstance(doc, list) and doc and all(isinstance(item, dict) for item in doc):
+        if is_dataset_rows(doc):
+            return XLAM
         if all(item.get("type") == "function" and "function" in item for item in doc):
             return OPENAI
         if any("inputSchema" in item for item in doc):
@@ -65,7 +72,14 @@ def detect_format(doc: Any, source: str) -> str:
 
 
 def _functions_kind(items: list[Any]) -> str:
-    return BFCL if any(_uses_bfcl_types(item) for item in items) else FUNCTIONS
+    if any(isinstance(item, dict) and is_xlam_parameters(item.get("parameters")) for item in items):
+        return XLAM
+    return BFCL if any(uses_bfcl_types(item) for item in items) else FUNCTIONS
+
+
+def uses_bfcl_types(node: Any) -> bool:
+    """Whether any ``type`` inside ``node`` is a BFCL-only type name (``dict``, ``float``, ``HashMap``...)."""
+    return _uses_bfcl_types(node)
 
 
 def _uses_bfcl_types(node: Any) -> bool:

@@ -1,7 +1,7 @@
 """One function object ({"name", "description", "parameters", "response"?}) -> ToolSpec.
 
-Shared by OpenAI tools, bare JSON-Schema functions and BFCL docs (after BFCL
-types are mapped). ``response`` is not part of OpenAI's format; it is read
+Shared by OpenAI tools, bare JSON-Schema functions, BFCL docs (after BFCL
+types are mapped) and xLAM/APIGen functions (their flat parameter map converted). ``response`` is not part of OpenAI's format; it is read
 when present (BFCL's function docs carry it) so that tools can chain.
 """
 
@@ -14,6 +14,7 @@ from inftool_jax.tools.json_pointer import join
 from inftool_jax.tools.names import sanitize_name
 from inftool_jax.tools.normalize import SchemaContext, normalize_parameters, normalize_response
 from inftool_jax.tools.spec import ToolSpec
+from inftool_jax.tools.xlam import is_xlam_parameters, xlam_to_json_schema
 
 
 def function_to_spec(
@@ -36,8 +37,11 @@ def function_to_spec(
         parameters: dict[str, Any] = {"type": "object", "properties": {}, "required": []}
     else:
         here = join(pointer, params_key)
-        ctx = SchemaContext(source, fn[params_key], root_pointer=here, notes=notes, extra_keywords=extra_keywords)
-        parameters = normalize_parameters(fn[params_key], ctx, here)
+        raw = fn[params_key]
+        if is_xlam_parameters(raw):
+            raw = xlam_to_json_schema(raw, source, here)
+        ctx = SchemaContext(source, raw, root_pointer=here, notes=notes, extra_keywords=extra_keywords)
+        parameters = normalize_parameters(raw, ctx, here)
     response = None
     response_key = next((k for k in response_keys if k in fn), None)
     if response_key is not None:

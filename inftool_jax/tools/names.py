@@ -45,3 +45,25 @@ def snake_identifier(name: str) -> str:
     if not ident or ident[0].isdigit():
         ident = "p_" + ident
     return ident
+
+
+def closest_names(name: str, names, n: int = 5) -> list[str]:
+    """Up to ``n`` of ``names`` most like ``name`` (difflib's ratio, then shared prefix): for "unknown tool" errors,
+    which must stay short on a catalog of a thousand tools."""
+    import difflib
+
+    pool = list(names)
+    close = difflib.get_close_matches(name, pool, n=n, cutoff=0.5)
+    if len(close) < n:
+        lowered = name.lower()
+        close += [other for other in pool if other not in close and (lowered in other.lower() or other.lower() in lowered)][: n - len(close)]
+    return close
+
+
+def unknown_name_message(kind: str, name: str, names) -> str:
+    """``unknown tool 'x'; closest: a, b`` (or how many there are when none is close)."""
+    pool = list(names)
+    close = closest_names(name, pool)
+    if close:
+        return f"unknown {kind} {name!r}; closest: {', '.join(close)}"
+    return f"unknown {kind} {name!r}; none of the {len(pool)} {kind}s has a similar name"

@@ -5,7 +5,8 @@ into one object schema; the 200/201 (else first 2xx) JSON response becomes the
 response schema. Names come from ``operationId``, else method + path, sanitised.
 Domain is the operation's first tag, else the file's domain. Header names such
 as ``X-Request-Id`` become identifiers (``x_request_id``, original kept in
-``x-original-name``) so every call syntax can pass them; cookies are skipped.
+``x-original-name``) so every call syntax can pass them; cookies are skipped, and so are credential and transport
+parameters (security schemes, ``Authorization``, Google's standard query parameters) unless the log keeps them.
 """
 
 from __future__ import annotations
@@ -14,18 +15,22 @@ import re
 from typing import Any
 
 from inftool_jax.errors import InputError
+from inftool_jax.tools.ingest_log import DroppedParameter, IngestLog
 from inftool_jax.tools.json_pointer import follow_local_ref, join
 from inftool_jax.tools.names import is_identifier, operation_name, sanitize_name, snake_identifier
 from inftool_jax.tools.normalize import SchemaContext, check_schema, normalize_response, normalize_schema
 from inftool_jax.tools.spec import ToolSpec
+from inftool_jax.tools.transport_params import drop_reason, security_parameters
 
 METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
 _LOCATIONS = ("path", "query", "header", "cookie")
 _BODY_TYPES = ("application/json", "application/x-www-form-urlencoded", "multipart/form-data")
 
 
-def ingest_openapi(doc: dict[str, Any], source: str, domain: str) -> list[ToolSpec]:
-    """One ToolSpec per operation under ``paths``."""
+def ingest_openapi(doc: dict[str, Any], source: str, domain: str, log: IngestLog | None = None) -> list[ToolSpec]:
+    """One ToolSpec per operation under ``paths``; ``log`` decides whether a bad operation is skipped or fatal
+    and receives the credential/transport parameters dropped (see ``transport_params``)."""
+    log = log if log is not None else IngestLog()
     version = doc.get("openapi")
     if not isinstance(version, str) or not re.match(r"^3\.[01](\.|$)", version):
         raise InputError(source, "/openapi", f"unsupported OpenAPI version {version!r} (expected 3.0.x or 3.1.x)")
@@ -34,20 +39,31 @@ def ingest_openapi(doc: dict[str, Any], source: str, domain: str) -> list[ToolSp
     if not isinstance(paths, dict):
         raise InputError(source, "/paths", "'paths' must be an object")
     ctx = SchemaContext(source, doc)
+    security = security_parameters(doc)
     specs = []
     for path, item in paths.items():
         item_pointer = join("/paths", path)
-        item = _deref(item, doc, source, item_pointer)
-        if not isinstance(item, dict):
-            raise InputError(source, item_pointer, "a path item must be an object")
+        item = log.attempt("path item", _path_item, item, doc, source, item_pointer)
+        if item is None:
+            continue
         shared = item.get("parameters", [])
         for method in METHODS:
             if method in item:
-                specs.append(_operation(doc, ctx, path, method, item[method], shared, item_pointer, domain, fmt))
+                spec = log.attempt("tool", _operation, doc, ctx, path, method, item[method], shared, item_pointer, domain, fmt,
+                                   security, log)
+                if spec is not None:
+                    specs.append(spec)
     return specs
 
 
-def _operation(doc, ctx, path, method, op, shared, item_pointer, file_domain, fmt) -> ToolSpec:
+def _path_item(item: Any, doc: dict[str, Any], source: str, pointer: str) -> dict[str, Any]:
+    item = _deref(item, doc, source, pointer)
+    if not isinstance(item, dict):
+        raise InputError(source, pointer, "a path item must be an object")
+    return item
+
+
+def _operation(doc, ctx, path, method, op, shared, item_pointer, file_domain, fmt, security=frozenset(), log=None) -> ToolSpec:
     source = ctx.source
     pointer = join(item_pointer, method)
     if not isinstance(op, dict):
@@ -67,7 +83,10 @@ def _operation(doc, ctx, path, method, op, shared, item_pointer, file_domain, fm
 
     properties: dict[str, Any] = {}
     required: list[str] = []
-    for param, param_pointer in _parameters(doc, source, shared, op, item_pointer, pointer):
+    params = _parameters(doc, source, shared, op, item_pointer, pointer)
+    if log is not None and not log.keep_transport_params:
+        params = _drop_transport(params, security, name, source, log)
+    for param, param_pointer in params:
         _add_parameter(param, param_pointer, ctx, properties, required)
     _add_body(doc, ctx, op, pointer, properties, required)
 
@@ -110,6 +129,18 @@ def _parameters(doc, source, shared, op, item_pointer, pointer):
                 raise InputError(source, join(here, "in"), f"parameter location must be one of {', '.join(_LOCATIONS)}")
             merged[(param["name"], param["in"])] = (param, here)
     return list(merged.values())
+
+
+def _drop_transport(params, security, tool, source, log: IngestLog):
+    query_names = {p["name"] for p, _ in params if p.get("in") == "query"}
+    kept = []
+    for param, pointer in params:
+        reason = drop_reason(param, query_names, security)
+        if reason is None:
+            kept.append((param, pointer))
+        else:
+            log.dropped.append(DroppedParameter(source, pointer, tool, param["name"], param["in"], reason))
+    return kept
 
 
 def _add_parameter(param, pointer, ctx, properties, required) -> None:

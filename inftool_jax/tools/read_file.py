@@ -71,16 +71,75 @@ def _parse_json(text: str, source: str) -> Any:
 
 
 def _parse_yaml(text: str, source: str) -> Any:
+    loader = _SpecLoader(text)
     try:
-        data = yaml.load(text, Loader=_SpecLoader)  # noqa: S506 - _SpecLoader is a SafeLoader
+        node = loader.get_single_node()
+        if node is not None:
+            _check_alias_expansion(node, source)
+        data = loader.construct_document(node) if node is not None else None
     except yaml.YAMLError as err:
         mark = getattr(err, "problem_mark", None)
         where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark is not None else ""
         problem = getattr(err, "problem", None) or str(err).splitlines()[0]
         raise InputError(source, "", f"invalid YAML{where}: {problem}") from None
+    finally:
+        loader.dispose()
     if data is None:
         raise InputError(source, "", "empty document (only comments or blank lines)")
     return _string_keys(data)
+
+
+def _check_alias_expansion(root: yaml.Node, source: str) -> None:
+    """Refuse YAML whose aliases would expand far beyond what was written (a "billion laughs" document).
+
+    Aliases make the parsed document a graph; everything after parsing walks it as a tree, so a 766-byte file of
+    nested aliases becomes billions of nodes. The tree size is counted on the graph (each node once, memoised)
+    before anything is built, and must stay within ``MAX_ALIAS_EXPANSION`` times the written nodes plus
+    ``ALIAS_ALLOWANCE``: real specs that use anchors for shared parts stay far below.
+    """
+    sizes: dict[int, int] = {}
+    on_path: set[int] = set()
+    stack: list[tuple[yaml.Node, bool]] = [(root, False)]
+    while stack:
+        node, done = stack.pop()
+        key = id(node)
+        children = _children(node)
+        if done:
+            on_path.discard(key)
+            sizes[key] = 1 + sum(sizes[id(c)] for c in children)
+            continue
+        if key in sizes:
+            continue
+        if key in on_path:
+            raise InputError(source, "", "a YAML alias refers to a node that contains it (an endless document)")
+        on_path.add(key)
+        stack.append((node, True))
+        for child in children:
+            if id(child) in on_path:
+                raise InputError(source, "", "a YAML alias refers to a node that contains it (an endless document)")
+            if id(child) not in sizes:
+                stack.append((child, False))
+    written = len(sizes)
+    limit = MAX_ALIAS_EXPANSION * written + ALIAS_ALLOWANCE
+    if sizes[id(root)] > limit:
+        raise InputError(
+            source, "", f"YAML aliases expand {written:,} written nodes to {sizes[id(root)]:,} (limit {limit:,}); "
+            "refused as an alias bomb: write the repeated parts out or use $ref"
+        )
+
+
+MAX_ALIAS_EXPANSION = 10
+"""Times the written YAML nodes that aliases may expand a document to (plus ``ALIAS_ALLOWANCE``)."""
+ALIAS_ALLOWANCE = 1_000_000
+"""Expanded nodes always allowed, whatever the written size."""
+
+
+def _children(node: yaml.Node) -> list[yaml.Node]:
+    if isinstance(node, yaml.MappingNode):
+        return [part for pair in node.value for part in pair]
+    if isinstance(node, yaml.SequenceNode):
+        return list(node.value)
+    return []
 
 
 def _string_keys(node: Any) -> Any:

@@ -22,3 +22,15 @@ def write_spec(tmp_path):
         return path
 
     return write
+
+
+@pytest.fixture(scope="session")
+def large_specs():
+    """The generators of tests/tools/large_specs.py (tests run with --import-mode=importlib: no sys.path entry)."""
+    import importlib.util
+    from pathlib import Path
+
+    spec = importlib.util.spec_from_file_location("large_specs", Path(__file__).parent / "large_specs.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module

@@ -77,12 +77,14 @@ def test_missing_paths_and_folders_without_specs_are_input_errors(tmp_path):
         load_catalog([tmp_path / "empty"])
 
 
-def test_an_error_in_any_file_stops_loading_with_that_file_named(write_spec, tmp_path):
+def test_strict_an_error_in_any_file_stops_loading_with_that_file_named(write_spec, tmp_path):
+    # Fail-on-first was the default until issue 13; it is now `strict=True` (`--strict`).
     write_spec("good.json", [fn("ok", CITY)])
     bad = write_spec("z_bad.yaml", "tools: [\n")
     with pytest.raises(InputError) as err:
-        load_catalog([tmp_path])
+        load_catalog([tmp_path], strict=True)
     assert err.value.source == str(bad)
+    assert [t.name for t in load_catalog([tmp_path]).tools] == ["ok"]
 
 
 def test_catalog_to_dict_is_plain_json(write_spec):

@@ -210,3 +210,53 @@ def test_serve_mcp_with_no_tools_is_an_input_error(tmp_path):
     )
     assert proc.returncode == 2
     assert proc.stderr.strip().splitlines()[-1].startswith("inftool: error: ")
+
+
+def _load_large_specs():
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("large_specs", ROOT / "tests" / "tools" / "large_specs.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_an_unknown_tool_names_the_closest_tools_not_the_whole_catalog():
+    from mcp import Client
+
+    from inftool_jax.tools import load_catalog
+    from inftool_jax.world.mcp_server import build_server
+
+    # the reference filesystem server's listing, plus a thousand more tools: the error must stay short
+    tools = load_catalog([ROOT / "tests" / "tools" / "fixtures" / "mcp_filesystem.json"]).tools
+    tools += load_catalog([_write_many(1000)]).tools
+
+    async def main():
+        async with Client(build_server(tools, seed=0)) as client:
+            return await client.call_tool("read_fille", {"path": "/tmp/a.txt"})
+
+    result = anyio.run(main)
+    assert result.is_error
+    text = result.content[0].text
+    assert text.startswith("unknown tool 'read_fille'; closest: read_file")
+    assert len(text) < 300
+
+
+def _write_many(count: int) -> Path:
+    import tempfile
+
+    path = Path(tempfile.mkdtemp()) / "many.mcp.json"
+    path.write_text(json.dumps(_load_large_specs().many_mcp_tools(count)))
+    return path
+
+
+def test_serve_mcp_starts_in_seconds_on_a_1259_tool_catalog():
+    from inftool_jax.tools import load_catalog
+    from inftool_jax.world.mcp_server import build_server
+
+    start = time.perf_counter()
+    tools = load_catalog([_write_many(1259)]).tools
+    server = build_server(tools, seed=0)
+    elapsed = time.perf_counter() - start
+    assert len(server.simulator.tools) == 1259
+    assert elapsed < 10, f"{elapsed:.1f} s to start on 1,259 tools (25 s before issue 13)"
