@@ -115,6 +115,9 @@ class Verification(Section):
     """Every call names an offered tool and its arguments validate against that tool's JSON Schema."""
     grounded: bool = True
     """Every argument value appears in, or is derivable from, the user's words or an earlier tool result."""
+    plausible: bool = True
+    """Every argument value looks like what its parameter's name, description and format say (identifiers without
+    spaces, whole ids and counts, parseable date-times, coordinates and percentages in range, amounts not below zero)."""
     plan_match: bool = True
     """The assistant's turns match the ground truth (the BFCL checker's semantics)."""
     near_duplicate: bool = True

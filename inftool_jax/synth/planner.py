@@ -25,6 +25,7 @@ from inftool_jax.tools.chains import find_chains
 from inftool_jax.tools.schema_helpers import effective_schema, is_complex, schema_type
 from inftool_jax.tools.spec import ToolSpec
 from inftool_jax.world.ordering import related_keys
+from inftool_jax.world.resource_model import build_model, path_params, resource_chains
 from inftool_jax.world.schema_formats import FORMAT_CHECKER
 from inftool_jax.world.tool_operations import classify
 
@@ -95,6 +96,11 @@ class Planner:
         # the thing a tool acts on: create_project(name) names a project
         self._owner = {n: self._ops[n].resource.split("_")[-1] for n in self.names}
         self._similar: dict[str, list[str]] = {}
+        # OpenAPI path variables ({owner}, {task}) name records: their values are identifiers.
+        self._in_path = {n: path_params(self.tools[n]) for n in self.names}
+        self._model = build_model(tools)
+        self._chain_field: dict[tuple[str, str, str], str] = {}
+        """(A, B, arg) -> the field of A's result that B's ``arg`` takes (``number`` for ``issue_number``)."""
         self.parallel_tools = [n for n in self.names if self._vary_param(self.tools[n]) is not None]
         self.clarify_tools = [n for n in self.names if self._required_params(self.tools[n])]
         self.chains = self._find_chains()
@@ -138,23 +144,29 @@ class Planner:
         result the way role-play reads it, second call); only chains that work
         every time are planned, so multi-step episodes do not die in execution.
         """
-        chains = [(c.producer, c.consumer, c.field) for c in find_chains([self.tools[n] for n in self.names])]
-        candidates = []
-        for a, b, key in sorted(set(chains)):
+        specs = [self.tools[n] for n in self.names]
+        structured = resource_chains(specs, self._model)
+        for c in structured:
+            self._chain_field[(c.producer, c.consumer, c.arg)] = c.field
+        candidates = [(c.producer, c.consumer, c.arg) for c in structured]
+        # Same-name id fields (book_flight takes a listed flight_id) pair tools only within one API (one
+        # source file): a petstore id never feeds another API's id.
+        named = [(c.producer, c.consumer, c.field) for c in find_chains(specs)]
+        for a, b, key in sorted(set(named)):
             op = self._ops[a]
-            if not is_id_name(key):
+            if not is_id_name(key) or self.tools[a].source != self.tools[b].source:
                 continue
             made = op.kind == "create" and op.id_field == key
             # a listed item's own id, not an id the search was filtered by
             listed = op.kind == "list" and key not in (self.tools[a].parameters.get("properties") or {})
-            if made or listed:
+            if (made or listed) and (a, b, key) not in candidates:
                 candidates.append((a, b, key))
         if not candidates:
             return []
         involved = sorted({n for a, b, _ in candidates for n in (a, b)})
         key = json.dumps(
             [[self.tools[n].name, self.tools[n].parameters, self.tools[n].response] for n in involved]
-            + [self.config.difficulty.model_dump(mode="json")],
+            + [self.config.difficulty.model_dump(mode="json"), sorted(self._chain_field.items())],
             sort_keys=True, default=str,
         )
         if key not in _VETTED:  # vetting runs the simulator: do it once per catalog and difficulty
@@ -178,7 +190,7 @@ class Planner:
             if not result.ok:
                 return False
             try:
-                ref = resolve_ref(second.args[key], [{"role": "tool", "name": a, "content": result.to_text()}])
+                ref = resolve_ref(second.args[key], [{"role": "tool", "name": a, "content": result.to_text()}])  # type: ignore[arg-type]
             except EpisodeFailed:
                 return False
             args = {k: (ref if isinstance(v, ResultRef) else v.value) for k, v in second.args.items()}
@@ -265,7 +277,7 @@ class Planner:
             if fixed and p in fixed:
                 args[p] = fixed[p]
             elif p in required or rng.random() < d.optional_param_prob:
-                args[p] = sample_value(p, sub if isinstance(sub, dict) else {}, rng, d.varied_format_prob, owner=owner)
+                args[p] = sample_value(p, sub if isinstance(sub, dict) else {}, rng, d.varied_format_prob, owner=owner, in_path=p in self._in_path[name])
             else:
                 default = sub.get("default") if isinstance(sub, dict) else None
                 omitted[p] = ([default] if default is not None else []) + [""]
@@ -421,8 +433,12 @@ class Planner:
         same city): "book the first hotel you found for those dates".
         """
         first = self.make_call(a, rng)
-        searched = self._ops[a].kind == "list"
-        fixed: dict[str, Spoken | ResultRef] = {key: ResultRef(key, a, "first" if searched else "")}
+        searched = self._ops[a].kind == "list" or self._model.get(a) is not None and self._model[a].kind == "list"
+        fixed: dict[str, Spoken | ResultRef] = {key: ResultRef(self._chain_field.get((a, b, key), key), a, "first" if searched else "")}
+        # The same parent record both times: issues_get takes the owner/repo the issue was created in.
+        for p in self._in_path[a] & self._in_path[b]:
+            if p != key and isinstance(first.args.get(p), Spoken):
+                fixed[p] = first.args[p]
         if searched and self._ops[b].kind == "create":
             props = self.tools[b].parameters.get("properties") or {}
             d = self.config.difficulty

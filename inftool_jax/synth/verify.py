@@ -8,6 +8,10 @@ Gates, in order, each failure recorded as ``{"gate", "detail"}``:
   JSON object that validates against that tool's JSON Schema.
 - ``grounded``: every argument value is in, or derivable from, the user's words
   or an earlier tool result (see :mod:`grounding`).
+- ``plausible``: every argument value looks like what its parameter's name, description
+  and format say (identifiers without spaces, whole ids and counts, parseable
+  date-times, coordinates and percentages in range, amounts not below zero; see
+  :mod:`~inftool_jax.world.plausibility`).
 - ``plan_match``: each assistant message matches its ground-truth turn: calls
   through the BFCL checker (order-free, optimal matching), no call for
   ``no_call``/``clarify`` turns.
@@ -27,9 +31,10 @@ from inftool_jax.grading.bfcl_checker import check_prepared, prepare
 from inftool_jax.synth.episode import turn_to_bfcl_answer
 from inftool_jax.synth.grounding import Evidence, TextFacts, ungrounded
 from inftool_jax.synth.near_duplicate import MinHashLSH, fingerprint_text
+from inftool_jax.world.plausibility import implausible_arguments
 from inftool_jax.world.schema_formats import FORMAT_CHECKER
 
-GATES = ("execution", "schema_valid", "grounded", "plan_match", "judge", "near_duplicate")
+GATES = ("execution", "schema_valid", "grounded", "plausible", "plan_match", "judge", "near_duplicate")
 
 
 def _reason(gate: str, detail: str) -> dict[str, str]:
@@ -90,6 +95,10 @@ class Verifier:
                                 e = errors[0]
                                 where = "/" + "/".join(str(p) for p in e.absolute_path)
                                 reasons.append(_reason("schema_valid", f"message {index}: {call.name} {where}: {e.message}"))
+                    if self.v.plausible and fn is not None:
+                        odd = implausible_arguments(call.arguments, fn.get("parameters") or {})
+                        if odd:
+                            reasons.append(_reason("plausible", f"message {index}: {call.name}: {', '.join(odd)}"))
                     if evidence is not None:
                         missing = ungrounded(call.arguments, evidence)
                         if missing:

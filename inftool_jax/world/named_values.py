@@ -85,6 +85,11 @@ def format_value(fmt: str, rng: Random) -> str | None:
         return f"2001:db8::{rng.randrange(1, 0xFFFF):x}"
     if fmt in ("hostname", "idn-hostname"):
         return f"{rng.choice(V.WORDS)}.example.com"
+    if fmt == "date-time-rfc-2822":  # Twilio's dates: "Thu, 30 Jul 2015 20:12:31 +0000"
+        day = _EPOCH + _dt.timedelta(days=rng.randrange(0, 900))
+        return f"{day.strftime('%a, %d %b %Y')} {rng.randrange(7, 21):02d}:{rng.choice((0, 15, 30, 45)):02d}:00 +0000"
+    if fmt == "phone-number":  # E.164, as Twilio's `phone-number` format means
+        return f"+1{rng.choice(('415', '212', '646', '312'))}555{rng.randrange(1000, 9999):04d}"
     if fmt == "duration":
         return f"P{rng.randrange(1, 30)}D"
     if fmt == "byte":

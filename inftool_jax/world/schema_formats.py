@@ -46,6 +46,11 @@ def _is_uri(value: object) -> bool:
     return bool(re.match(r"^[A-Za-z][A-Za-z0-9+.-]*$", parts.scheme or ""))
 
 
+def is_date_time(value: str) -> bool:
+    """Whether ``value`` is an RFC 3339 date-time (``2026-03-01T10:00:00Z``)."""
+    return isinstance(value, str) and _is_date_time(value)
+
+
 def format_checker() -> FormatChecker:
     """jsonschema's default checker plus stdlib checks for date-time, time, uri and url."""
     checker = FormatChecker()

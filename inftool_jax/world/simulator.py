@@ -6,6 +6,11 @@ API would, with no host access at all (no files, network or processes):
 * arguments are validated against the tool's JSON Schema; invalid ones give a
   structured 422-style error naming each problem and its JSON pointer, unknown
   tools and (by default) unknown arguments are errors too;
+* which tools share records comes first from the API's structure
+  (:mod:`~inftool_jax.world.resource_model`: OpenAPI path templates such as
+  ``/lists/{tasklist}/tasks/{task}``, MCP tools pairing over a ``path`` or an
+  entity ``name``, batch tools like ``create_entities``); a bound tool finds
+  only its own collection's records, so another API's key never matches;
 * per-episode state: tools that create things (``create_order``,
   ``book_flight``, or a response with a fresh ``*_id``) mint an id
   (``ord_7F3K2``, or an int/uuid when the response schema says so) and keep
@@ -54,7 +59,9 @@ from typing import Any, Iterable
 
 from inftool_jax.tools.schema_helpers import is_plain_string
 from inftool_jax.tools.spec import ToolSpec
+from inftool_jax.world.batch_records import batch_call
 from inftool_jax.world.named_values import mint_id, name_tokens
+from inftool_jax.world.resource_model import build_model
 from inftool_jax.world.search_filters import respect_filters
 from inftool_jax.world.sim_state import (
     PAGING_ARGS,
@@ -98,8 +105,10 @@ class ToolSimulator:
         self.seed = int(seed)
         self.strict_arguments = strict_arguments
         self._tools: dict[str, SimTool] = {}
-        for spec in tools:
-            self._tools[spec.name] = SimTool(spec)
+        specs = list(tools)
+        model = build_model(specs)  # keys from the API's structure, not from name suffixes
+        for spec in specs:
+            self._tools[spec.name] = SimTool(spec, model.get(spec.name))
         self.state = self._new_state(0)
 
     # ---- episode lifecycle ---------------------------------------------
@@ -107,6 +116,10 @@ class ToolSimulator:
     @property
     def tools(self) -> list[ToolSpec]:
         return [t.spec for t in self._tools.values()]
+
+    def tool(self, name: str) -> SimTool:
+        """The compiled tool ``name`` (KeyError if the simulator does not have it)."""
+        return self._tools[name]
 
     def operation(self, name: str) -> ToolOperation:
         """How ``name`` is simulated (create/read/update/cancel/delete/list/action)."""
@@ -175,8 +188,10 @@ class ToolSimulator:
             return error_result(422, "invalid_arguments", f"invalid arguments for {name}: {text}", details=problems)
         self.state.calls += 1
         op = tool.op
-        handler = getattr(self, f"_do_{op.kind}")
-        result = handler(tool, copy_json(arguments))
+        if op.batch:
+            result = batch_call(self.state, tool, copy_json(arguments))
+        else:
+            result = getattr(self, f"_do_{op.kind}")(tool, copy_json(arguments))
         if result.ok:
             collect_ids(result.content, self.state.shown)
         return result
@@ -198,14 +213,16 @@ class ToolSimulator:
         raw = arguments.get(op.id_param)  # type: ignore[arg-type]
         key = record_key(raw)
         record = self.state.records.get(key) if key is not None else None
-        if record is None and key is not None and key not in self.state.deleted:
+        if record is not None and not tool.owns(record):
+            record = None  # another API's record under the same key: not this collection's
+        elif record is None and key is not None and key not in self.state.deleted:
             if key in self.state.existing and key not in self.state.shown:
                 # A record from before the episode, named for the first time: it was always there.
-                record = Record(self.state.existing[key], op.resource, {})
+                record = Record(self.state.existing[key], tool.collection, {})
                 self.state.records[key] = record
                 self.state.revealed.append(record.id)
             elif self.unknown_ids == "materialize":
-                record = Record(raw, op.resource, {op.id_param: raw})  # type: ignore[dict-item]
+                record = Record(raw, tool.collection, {op.id_param: raw})  # type: ignore[dict-item]
                 self.state.records[key] = record
         if record is None:
             noun = target_noun(tool)
@@ -227,13 +244,16 @@ class ToolSimulator:
         if not isinstance(props, dict):
             return value
         may_add = "maxProperties" not in schema
+        # A response echoes the request under its own spelling: FriendlyName -> friendly_name.
+        by_words = {"_".join(name_tokens(k)): k for k in fields}
         for key, sub in props.items():
             if key not in value and not may_add:
                 continue
+            given = key if key in fields else by_words.get("_".join(name_tokens(key)))
             if record_id is not None and key in tool.id_names and tool.fits(sub, record_id):
                 value[key] = record_id
-            elif key in fields and tool.fits(sub, fields[key]):
-                value[key] = fields[key]
+            elif given is not None and tool.fits(sub, fields[given]):
+                value[key] = fields[given]
             elif depth < 2 and key in tool.wrappers and isinstance(value.get(key), dict):
                 self._overlay(tool, sub, value[key], fields, record_id, depth + 1)
         return value
@@ -268,7 +288,10 @@ class ToolSimulator:
 
     def _do_create(self, tool: SimTool, args: dict[str, Any]) -> ToolResult:
         op = tool.op
-        record_id = self._mint(tool)
+        named = args.get(op.id_param) if op.client_key and op.id_param else args.get(op.id_field) if op.collection else None
+        # The caller names it (write_file(path), a pet with its id) or the server mints its key.
+        record_id = named if record_key(named) is not None else self._mint(tool)
+        self.state.deleted.pop(record_key(record_id), None)  # type: ignore[arg-type]
         if tool.response_validator is None:
             fields = {op.id_field: record_id, **args}
             fields.setdefault("status", "created")
@@ -277,7 +300,7 @@ class ToolSimulator:
             # A new record starts in its initial state (pending, open...), never a random end state.
             content = self._respond(tool, {**tool.initial, **args}, record_id)
             fields = {**args, **copy_json(self._record_view(tool, content)), op.id_field: record_id}
-        self.state.records[record_key(record_id)] = Record(record_id, op.resource, fields)  # type: ignore[index]
+        self.state.records[record_key(record_id)] = Record(record_id, tool.collection, fields)  # type: ignore[index]
         return ToolResult(True, content)
 
     def _target(self, tool: SimTool, args: dict[str, Any]) -> Record | ToolResult:
@@ -344,7 +367,8 @@ class ToolSimulator:
         return ToolResult(True, self._respond(tool, {"deleted": True, "success": True, "status": "deleted", **found.fields}, found.id))
 
     def _do_list(self, tool: SimTool, args: dict[str, Any]) -> ToolResult:
-        matches = [r for r in self.state.records.values() if same_resource(r.resource, tool.op.resource) and matches_filters(r.fields, args)]
+        prefix = args.pop(tool.op.list_prefix, None) if tool.op.list_prefix else None
+        matches = [r for r in self.state.records.values() if self._listed(tool, r, prefix) and matches_filters(r.fields, args)]
         if tool.response_validator is None:
             items = [{tool.op.id_field: r.id, **copy_json(r.fields)} for r in matches]
             return ToolResult(True, {"items": items, "count": len(items)})
@@ -390,6 +414,18 @@ class ToolSimulator:
             holder[slot] = current
             set_counts(tool, content, len(current))
         return ToolResult(True, content)
+
+    @staticmethod
+    def _listed(tool: SimTool, record: Record, prefix: Any) -> bool:
+        """Whether a list call shows ``record``: its collection's (or resource's), under ``prefix`` when given."""
+        if tool.op.collection:
+            if record.resource != tool.op.collection:
+                return False
+        elif not same_resource(record.resource, tool.op.resource):
+            return False
+        if isinstance(prefix, str) and prefix:
+            return str(record.id).startswith(prefix.rstrip("/") + "/")
+        return True
 
     @staticmethod
     def _item_id_key(tool: SimTool, items_schema: Any, args: dict[str, Any], slot: Any = None) -> str | None:
@@ -451,7 +487,7 @@ class ToolSimulator:
                 key_name = key_name or next((k for k in item if is_id_name(k) and k not in args), None)
             key = record_key(item.get(key_name)) if key_name else None
             if key is not None and key not in self.state.records and key not in self.state.deleted:
-                self.state.records[key] = Record(item[key_name], tool.op.resource, copy_json(item))
+                self.state.records[key] = Record(item[key_name], tool.collection, copy_json(item))
 
     def _do_action(self, tool: SimTool, args: dict[str, Any]) -> ToolResult:
         memo_key = (tool.spec.name, json.dumps(args, sort_keys=True, default=str))

@@ -23,6 +23,7 @@ from __future__ import annotations
 from typing import Any, Iterable
 
 from inftool_jax.calls.call import Call
+from inftool_jax.world.batch_records import batch_keys
 from inftool_jax.world.simulator import EpisodeState, ToolSimulator
 from inftool_jax.tools.spec import ToolSpec
 
@@ -50,12 +51,13 @@ def named_record_ids(sim: ToolSimulator, calls: Iterable[Call]) -> list[Any]:
             continue  # a tool the simulator does not have: its call names nothing in this world
         if op.kind not in NEEDS_RECORD or not op.id_param or not isinstance(call.arguments, dict):
             continue
-        value = call.arguments.get(op.id_param)
-        if isinstance(value, bool) or not isinstance(value, (str, int)):
-            continue
-        if str(value) not in seen:
-            seen.add(str(value))
-            out.append(value)
+        values = batch_keys(sim.tool(call.name), call.arguments) if op.batch else [call.arguments.get(op.id_param)]
+        for value in values:
+            if isinstance(value, bool) or not isinstance(value, (str, int)):
+                continue
+            if str(value) not in seen:
+                seen.add(str(value))
+                out.append(value)
     return out
 
 

@@ -75,6 +75,15 @@ class ToolOperation:
     id_field: str
     id_prefix: str
     end_status: str | None = None
+    collection: str = ""
+    """The collection the API's structure ties the tool to (:mod:`~inftool_jax.world.resource_model`); ``""``:
+    guessed from names alone. Records of a collection are found only by its own tools."""
+    client_key: bool = False
+    """A create whose caller names the record (``write_file(path)``): the key is ``id_param``'s value."""
+    batch: str = ""
+    """The array argument holding several records (``entities``) or keys (``names``) the call acts on."""
+    list_prefix: str = ""
+    """A list's argument that keeps records whose key lies under it (``list_directory(path)``)."""
 
 
 def is_id_name(name: str) -> bool:

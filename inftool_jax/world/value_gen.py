@@ -35,6 +35,7 @@ from inftool_jax.tools.schema_helpers import bound, is_multiple_of, local_ref_ta
 from inftool_jax.world.named_values import THINGS, format_value, named_range, named_string, singular, tokens_of
 from inftool_jax.world.ordering import order_siblings
 from inftool_jax.world.pattern_gen import PatternError, generate_from_pattern
+from inftool_jax.world.value_hints import INTEGER_HINTS, description_choices, hint_for, hinted_range, hinted_string
 from inftool_jax.world.vocabulary import WORDS
 
 _MAX_DEPTH = 8
@@ -95,11 +96,11 @@ class ValueGenerator:
         if kind == "array":
             return self._array(schema, rng, tokens, name, depth)
         if kind == "string":
-            return self._string(schema, rng, tokens)
+            return self._string(schema, rng, tokens, name)
         if kind == "integer":
-            return self._number(schema, rng, tokens, integer=True)
+            return self._number(schema, rng, tokens, integer=True, name=name)
         if kind == "number":
-            return self._number(schema, rng, tokens, integer=False)
+            return self._number(schema, rng, tokens, integer=False, name=name)
         if kind == "boolean":
             return rng.random() < 0.5
         if kind == "null":
@@ -204,12 +205,17 @@ class ValueGenerator:
 
     # ---- scalars -------------------------------------------------------
 
-    def _string(self, schema: dict[str, Any], rng: Random, tokens: tuple[str, ...]) -> str:
+    def _string(self, schema: dict[str, Any], rng: Random, tokens: tuple[str, ...], name: str = "") -> str:
         fmt = schema.get("format")
         value = format_value(fmt, rng) if isinstance(fmt, str) else None
         pattern = schema.get("pattern")
         if value is None and isinstance(pattern, str):
             value = _pattern_value(pattern, rng)
+        if value is None and name:
+            # What the name and description say ("as a RFC 3339 timestamp", an owner's login) before word pools.
+            hint = hint_for(name, schema)
+            choices = description_choices(schema)  # 'This is always "tasks#taskList"': an enum in prose
+            value = rng.choice(choices) if choices else format_value(hint, rng) if hint in ("date-time", "date") else hinted_string(hint, name, schema, rng) if hint else None
         if value is None:
             value = named_string(tokens, rng)
         lo = schema.get("minLength")
@@ -220,10 +226,15 @@ class ValueGenerator:
             value = value + "".join(rng.choice(string.ascii_lowercase) for _ in range(lo - len(value)))
         return value
 
-    def _number(self, schema: dict[str, Any], rng: Random, tokens: tuple[str, ...], *, integer: bool) -> int | float:
+    def _number(self, schema: dict[str, Any], rng: Random, tokens: tuple[str, ...], *, integer: bool, name: str = "") -> int | float:
         lo, lo_open = bound(schema, "minimum", "exclusiveMinimum")
         hi, hi_open = bound(schema, "maximum", "exclusiveMaximum")
-        h_lo, h_hi, decimals = named_range(tokens, integer)
+        if integer and str(schema.get("format", "")).lower() in ("unix-time", "unixtime", "timestamp"):
+            return rng.randrange(1_704_067_200, 1_782_000_000)  # seconds since the epoch: 2024 to 2026
+        hint = hint_for(name, schema) if name else None
+        h_lo, h_hi, decimals = hinted_range(hint, name) or named_range(tokens, integer)
+        if not integer and (hint in INTEGER_HINTS or (decimals == 0 and not schema.get("multipleOf"))):
+            integer = True  # an id or a count is whole even when typed `number`
         # Use the name's realistic range when it fits inside the schema's limits.
         if lo is None and hi is None:
             lo, hi = h_lo, h_hi

@@ -132,3 +132,27 @@ def test_switched_off_gates_do_not_reject(synth_parts):
     cfg = SynthConfig()
     cfg.verification.execution = False
     assert Verifier(cfg).check(ep) == []
+
+
+def _with_owner(ep, value):
+    """The first call's tool gains GitHub's `owner` path parameter (its description as the REST API has it)."""
+    _, fn = _first_call(ep)
+    tool = next(t["function"] for t in ep["tools"] if t["function"]["name"] == fn["name"])
+    tool["parameters"] = copy.deepcopy(tool["parameters"])
+    tool["parameters"].setdefault("properties", {})["owner"] = {
+        "type": "string", "description": "The account owner of the repository. The name is not case sensitive."}
+    args = json.loads(fn["arguments"])
+    args["owner"] = value
+    fn["arguments"] = json.dumps(args)
+    return ep
+
+
+def test_plausible_gate_rejects_an_identifier_with_spaces_and_can_be_switched_off(synth_parts):
+    ep = _with_owner(_episode(synth_parts, "single"), "Maya Fischer")
+    cfg = SynthConfig()
+    cfg.verification.grounded = cfg.verification.plan_match = False  # only the plausibility verdict matters here
+    reasons = Verifier(cfg).check(ep)
+    assert _gates(reasons) == {"plausible"} and "owner='Maya Fischer' (identifier with spaces)" in reasons[0]["detail"]
+    assert Verifier(cfg).check(_with_owner(_episode(synth_parts, "single"), "maya-fischer")) == []
+    cfg.verification.plausible = False
+    assert Verifier(cfg).check(ep) == []

@@ -19,6 +19,16 @@ from inftool_jax.world import named_values as NV  # the simulator's value rules:
 from inftool_jax.world import vocabulary as V
 from inftool_jax.world.ordering import distinct_pairs, order_siblings
 from inftool_jax.world.value_gen import ValueGenerator
+from inftool_jax.world.value_hints import (
+    INTEGER_HINTS,
+    description_choices,
+    description_examples,
+    digits_wanted,
+    hint_for,
+    hinted_range,
+    hinted_string,
+    shaped_like,
+)
 from inftool_jax.synth.user.verbal_formats import DATE_STYLES, format_number, render_date, render_number
 
 
@@ -31,10 +41,13 @@ class Spoken:
     alternatives: list[Any] = field(default_factory=list)
 
 
+_RENAMED = re.compile(r"__\d+$")
+
+
 @lru_cache(maxsize=65536)
 def humanize(name: str) -> str:
-    """``order_id`` / ``orderId`` -> ``order id``."""
-    spaced = re.sub(r"(?<=[a-z0-9])(?=[A-Z])", " ", name)
+    """``order_id`` / ``orderId`` -> ``order id``; a catalog rename (``get_order__2``) reads as the tool it is."""
+    spaced = re.sub(r"(?<=[a-z0-9])(?=[A-Z])", " ", _RENAMED.sub("", name))
     return " ".join(spaced.replace("_", " ").replace("-", " ").replace(".", " ").split()).lower()
 
 
@@ -138,7 +151,36 @@ def _person(rng: random.Random) -> tuple[str, str]:
 _VG_STRING_KINDS = frozenset({"address", "zip", "company", "airline", "flight_number", "locator", "ticker"})
 
 
-def _string_value(name: str, schema: dict[str, Any], rng: random.Random, varied: float, owner: str = "") -> Spoken:
+def _hinted(name: str, schema: dict[str, Any], rng: random.Random, varied: float, owner: str, in_path: bool) -> Spoken | None:
+    """A value for what the name, description and format say (:mod:`~inftool_jax.world.value_hints`), or None.
+
+    An identifier with a string default takes the default's shape (xLAM's ``user`` "2455740283" stays ten digits).
+    """
+    choices = description_choices(schema)
+    if choices:  # an enum written in prose: 'either "needsAction" or "completed"'
+        value = rng.choice(choices)
+        return Spoken(value, value, [value])
+    digits = digits_wanted(schema)
+    if digits:
+        value = str(rng.randint(10 ** (digits - 1), 10**digits - 1))
+        return Spoken(value, value, [value])
+    hint = hint_for(name, schema, in_path, owner)
+    if hint == "date-time":
+        hh, mm = rng.randint(7, 20), rng.choice([0, 15, 30, 45])
+        return speak_date_time(f"{_draw_day(name, rng).isoformat()}T{hh:02d}:{mm:02d}:00Z", rng, varied)
+    if hint == "date":
+        return speak_date(_draw_day(name, rng).isoformat(), rng, varied)
+    default = schema.get("default")
+    if hint in ("identifier", "count") and isinstance(default, str) and default.strip() and not any(c.isspace() for c in default):
+        value = shaped_like(default, rng)
+        return Spoken(value, value, [value])
+    value = hinted_string(hint, name, schema, rng, owner, in_path) if hint else None
+    if value is None and not hint and description_examples(schema):
+        value = rng.choice(description_examples(schema))  # "(e.g., 'flour', 'sugar')": the spec's own examples
+    return None if value is None else Spoken(value, value, [value])
+
+
+def _string_value(name: str, schema: dict[str, Any], rng: random.Random, varied: float, owner: str = "", in_path: bool = False) -> Spoken:
     fmt = schema.get("format", "")
     lname = name.lower()
     if fmt == "date" or (not fmt and (lname == "date" or lname.endswith("_date") or lname.endswith("date") and lname != "update" or date_kind(name) == "birth")):
@@ -151,6 +193,12 @@ def _string_value(name: str, schema: dict[str, Any], rng: random.Random, varied:
         text = f"{hh:02d}:{mm:02d}"
         value = f"{text}:00Z" if fmt == "time" else text  # RFC 3339 full-time when the schema asks for it
         return Spoken(value, text, [value])
+    if fmt == "uuid":
+        value = NV.format_value("uuid", rng)
+        return Spoken(value, value, [value])
+    hinted = _hinted(name, schema, rng, varied, owner, in_path)
+    if hinted is not None:
+        return hinted
     if _name_has(name, "currency"):  # before places: from_currency is a currency, not a city
         value = rng.choice(V.CURRENCIES)
         return Spoken(value, value, [value])
@@ -262,13 +310,15 @@ def _planned_range(name: str, integer: bool) -> tuple[float, float]:
 _BOUND_KEYS = ("minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum")
 
 
-def _number_value(name: str, schema: dict[str, Any], rng: random.Random, integer: bool) -> int | float:
+def _number_value(name: str, schema: dict[str, Any], rng: random.Random, integer: bool, in_path: bool = False) -> int | float:
     """A plausible number: the name's realistic range narrowed to the schema's, drawn by value_gen.
 
-    Where the two ranges overlap the schema is narrowed to the overlap (so "passengers" in
+    Ids and counts are whole numbers even where the schema says ``number``. Where the two ranges overlap the schema is narrowed to the overlap (so "passengers" in
     [1, 9] stays 1-4 and an amount with ``exclusiveMinimum: 0`` is 5-500), else the schema's
     own range wins; value_gen then handles exclusive bounds, ``multipleOf`` and rounding.
     """
+    hint = hint_for(name, schema, in_path)
+    integer = integer or hint in INTEGER_HINTS or NV.named_range(NV.tokens_of(name), False)[2] == 0
     narrowed = dict(schema)
     narrowed["type"] = "integer" if integer else "number"
     if any(isinstance(schema.get(k), bool) for k in _BOUND_KEYS):  # draft 4 flags: leave the bounds to value_gen
@@ -276,7 +326,8 @@ def _number_value(name: str, schema: dict[str, Any], rng: random.Random, integer
     ex_lo, ex_hi = schema.get("exclusiveMinimum"), schema.get("exclusiveMaximum")
     lows = [schema[k] for k in ("minimum", "exclusiveMinimum") if is_json_number(schema.get(k))]
     highs = [schema[k] for k in ("maximum", "exclusiveMaximum") if is_json_number(schema.get(k))]
-    h_lo, h_hi = _planned_range(name, integer)
+    ranged = hinted_range(hint, name)
+    h_lo, h_hi = ranged[:2] if ranged else _planned_range(name, integer)
     lo = max([h_lo, *lows])
     hi = min([h_hi, *highs])
     if lo < hi:
@@ -291,12 +342,13 @@ def _as_type(value: Any, integer: bool) -> int | float:
     return int(value) if integer else float(value)
 
 
-def sample_value(name: str, schema: dict[str, Any], rng: random.Random, varied: float = 0.0, depth: int = 0, owner: str = "") -> Spoken:
+def sample_value(name: str, schema: dict[str, Any], rng: random.Random, varied: float = 0.0, depth: int = 0, owner: str = "", in_path: bool = False) -> Spoken:
     """A value for parameter ``name`` valid for ``schema``, with its spoken form and ground-truth alternatives.
 
     ``varied`` is the chance that a date or number is written in another form
     than the call uses (see :mod:`verbal_formats`). ``owner`` is the thing the
     value belongs to (``"project"`` for ``create_project(name)``): it names things, not people.
+    ``in_path``: an OpenAPI path template variable, which names a record (an identifier).
     Sibling values of an object are kept consistent (:func:`order_related`).
     """
     schema = effective_schema(schema if isinstance(schema, dict) else {})
@@ -309,7 +361,7 @@ def sample_value(name: str, schema: dict[str, Any], rng: random.Random, varied: 
         return Spoken(value, text, [value])
     t = schema_type(schema)
     if t == "string":
-        spoken = _string_value(name, schema, rng, varied, owner)
+        spoken = _string_value(name, schema, rng, varied, owner, in_path)
         pattern = schema.get("pattern")
         if isinstance(pattern, str) and not _matches(pattern, spoken.value):
             slug = re.sub(r"[^a-z0-9]+", "-", spoken.value.lower()).strip("-") if isinstance(spoken.value, str) else ""
@@ -325,7 +377,7 @@ def sample_value(name: str, schema: dict[str, Any], rng: random.Random, varied: 
             spoken = Spoken(value, value, [value])
         return spoken
     if t in ("integer", "number"):
-        value = _number_value(name, schema, rng, t == "integer")
+        value = _number_value(name, schema, rng, t == "integer", in_path)
         style = rng.choice(["words", "grouped"]) if rng.random() < varied else "digits"
         return Spoken(value, render_number(value, style), [value])
     if t == "boolean":
@@ -334,6 +386,8 @@ def sample_value(name: str, schema: dict[str, Any], rng: random.Random, varied: 
         return Spoken(value, text, [value])
     if t == "array":
         items = schema.get("items") if isinstance(schema.get("items"), dict) else {"type": "string"}
+        if "description" not in items and schema.get("description"):  # "Logins for Users to assign": items are logins
+            items = {**items, "description": schema["description"]}
         if _name_has(name, "point", "coordinates", "coords", "latlng", "latlon") and schema.get("minItems") == 2 and schema_type(items) == "number":
             # a [latitude, longitude] pair, each in its own range
             pair = [sample_value("latitude", items, rng, varied, depth + 1), sample_value("longitude", items, rng, varied, depth + 1)]

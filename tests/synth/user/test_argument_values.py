@@ -151,3 +151,38 @@ def test_a_named_thing_fits_a_slug_pattern_instead_of_a_random_code():
     # without a pattern the thing keeps its name form; a person's name only where no thing owns it
     assert all(sample_value("name", {"type": "string"}, rng, owner="project").value.endswith(" Project") for _ in range(10))
     assert " " in sample_value("name", {"type": "string"}, rng).value
+
+
+def test_a_catalog_rename_never_reaches_the_words():
+    from inftool_jax.synth.user.argument_values import humanize
+
+    # two specs both define `get_order`: the catalog calls the second `get_order__2`, the user still says "get order"
+    assert humanize("get_order__2") == "get order" == humanize("get_order")
+    assert humanize("issues_list-for-repo") == "issues list for repo"
+
+
+def test_values_follow_names_descriptions_and_formats_of_real_specs():
+    import random as _random
+
+    from inftool_jax.synth.user.argument_values import sample_value
+
+    rng = _random.Random(7)
+    # GitHub REST: owner/repo/branch are identifiers; Google Tasks: RFC 3339 in the description; Twilio: E.164
+    owner = sample_value("owner", {"type": "string", "description": "The account owner of the repository."}, rng).value
+    assert " " not in owner and owner
+    assert " " not in sample_value("branch", {"type": "string", "description": "The name of the branch."}, rng).value
+    due = sample_value("completedMax", {"type": "string", "description": "Upper bound (as a RFC 3339 timestamp)."}, rng).value
+    assert due[4] == "-" and due[10] == "T" and due.endswith("Z")
+    assert sample_value("To", {"type": "string", "format": "phone-number"}, rng).value.startswith("+1")
+    # ids and counts are whole numbers even when typed `number`; Stripe's currency is lower case as it asks
+    assert isinstance(sample_value("item_id", {"type": "number"}, rng).value, int)
+    assert isinstance(sample_value("issue_number", {"type": "number"}, rng).value, int)
+    assert sample_value("currency", {"type": "string", "description": "Three-letter ISO currency code, in lowercase."}, rng).value.islower()
+    # Open-Meteo: a tilt in degrees stays 0-90; xLAM units come from the description's examples
+    for _ in range(20):
+        assert 0 <= sample_value("tilt", {"type": "number", "description": "The tilt of the panel in degrees."}, rng).value <= 90
+    unit = {"type": "string", "description": "The unit of the input quantity (e.g., 'cup', 'gram')."}
+    assert sample_value("from_unit", unit, rng).value in ("cup", "gram")
+    # a path in a URL template is relative, a file system tool's is absolute
+    assert not sample_value("path", {"type": "string"}, rng, in_path=True).value.startswith("/")
+    assert sample_value("path", {"type": "string"}, rng, owner="file").value.startswith("/")
