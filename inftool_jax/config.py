@@ -23,6 +23,7 @@ from inftool_jax.loop.config import LoopConfig
 from inftool_jax.rollout.sampling_config import SamplingConfig
 from inftool_jax.sft.config import SFTConfig
 from inftool_jax.synth.config import SynthConfig
+from inftool_jax.tools.specs_config import SpecsConfig
 from inftool_jax.train.config import TrainConfig, TrainSection
 
 COMMAND_LINE = "<command line>"
@@ -35,8 +36,9 @@ class Config(Section):
     """A label for runs made from this config."""
     seed: int = 0
     """Master seed; every stage derives its own seeds from it."""
-    specs: list[str] = ["specs"]
-    """API spec files or folders (relative to the config file) that form the tool catalog."""
+    specs: SpecsConfig = SpecsConfig()
+    """The tool catalog: spec files or folders (relative to the config file; a bare list is read as ``paths``) and
+    how leniently they are read."""
     mesh: MeshConfig = MeshConfig()
     """Device mesh for training and inference."""
     distributed: DistributedConfig = DistributedConfig()
@@ -66,6 +68,16 @@ class Config(Section):
     def stage_train(self, stage: Literal["sft", "grpo"], **update: Any) -> TrainConfig:
         """What the ``stage`` trainer reads: the shared ``train:`` section with the stage section's schedule."""
         return TrainConfig.for_stage(self.train, getattr(self, stage), **update)
+
+    def spec_paths(self) -> list[Path]:
+        """The catalog's spec files and folders, resolved against the config file's folder."""
+        return [self.resolve(p) for p in self.specs.paths]
+
+    def load_catalog(self, warn: Any = None) -> Any:
+        """The tool catalog this config names, read with its ingestion options (``warn(line)`` hears each skip)."""
+        from inftool_jax.tools.catalog import load_catalog
+
+        return load_catalog(self.spec_paths(), warn=warn, **self.specs.load_options())
 
     def resolve(self, path: str | Path) -> Path:
         """A path from this config, made absolute against the config file's folder."""

@@ -74,7 +74,7 @@ def _run(args: argparse.Namespace) -> int:
     from inftool_jax.bootstrap.tiny_model import init_tiny_model
 
     config, section = load_settings(args.config, args.overrides)
-    specs = [config.resolve(p) for p in config.specs]
+    specs = config.spec_paths()
     out = init_tiny_model(args.out, specs, section, seed=config.seed, overwrite=args.force,
                           progress=not args.quiet, synth=config.synth)
     print(out)

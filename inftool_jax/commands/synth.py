@@ -64,7 +64,8 @@ def _run(args: argparse.Namespace) -> int:
     seed = args.seed if args.seed is not None else (synth.seed if synth.seed >= 0 else settings.seed)
     if args.workers is not None and args.workers < 1:
         raise InputError("<command line>", "--workers", "must be >= 1")
-    catalog = load_catalog(settings.spec_paths)
+    catalog = load_catalog(settings.spec_paths, warn=lambda line: print(f"inftool: warning: {line}", file=sys.stderr),
+                           **settings.catalog_options)
     run = Synthesis(catalog.tools, synth, seed, args.out, settings.source, workers=args.workers)
     try:
         run.open(args.resume)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from inftool_jax.synth.config import SynthConfig
@@ -16,6 +16,8 @@ class SynthSettings:
     seed: int
     spec_paths: list[Path]
     source: str
+    catalog_options: dict = field(default_factory=dict)
+    """``load_catalog`` keyword arguments from the ``specs:`` section (strict, keep_transport_params)."""
 
 
 def load_synth_settings(path: str | None, overrides: list[str] | tuple[str, ...] = ()) -> SynthSettings:
@@ -23,4 +25,4 @@ def load_synth_settings(path: str | None, overrides: list[str] | tuple[str, ...]
     from inftool_jax.config import load_config
 
     config = load_config(path, list(overrides))
-    return SynthSettings(config.synth, config.seed, [config.resolve(s) for s in config.specs], str(path or COMMAND_LINE))
+    return SynthSettings(config.synth, config.seed, config.spec_paths(), str(path or COMMAND_LINE), config.specs.load_options())

@@ -149,13 +149,12 @@ def run_synthetic_eval(config: Any, model_dir: Any, data_dir: Any, out_path: Any
     from inftool_jax.model.sharding import make_mesh
     from inftool_jax.model.tokenizer import load_tokenizer
     from inftool_jax.rollout.tool_env import ToolEnvironment
-    from inftool_jax.tools.catalog import load_catalog
 
     reward_config = getattr(config, "reward", None) or RewardConfig()
     mesh = make_mesh(config.mesh)
     tokenizer = load_tokenizer(model_dir)
     model = load_pretrained(model_dir, dtype=config.model.compute_dtype, param_dtype=config.model.param_dtype, mesh=mesh, progress=False)
-    env = ToolEnvironment(load_catalog([config.resolve(s) for s in config.specs]).tools)
+    env = ToolEnvironment(config.load_catalog().tools)
     tasks = heldout_tasks(data_dir, env, limit)
     result = evaluate_policy(model, tokenizer, tasks, env, reward_config, mesh, max_new_tokens, progress=progress)
     result["model"] = str(model_dir)

@@ -41,15 +41,13 @@ class LoopRunner:
 
     def __init__(self, config: Any, out: str | Path, resume: bool = False, progress: bool = True,
                  say: Callable[[str], None] | None = None):
-        from inftool_jax.tools.catalog import load_catalog
-
         self.config = config
         self.loop = config.loop
         self.progress = progress
         self.say = say or (lambda line: print(line, file=sys.stderr, flush=True))
         self.state = RunState(out, config.model_dump(mode="json"), resume)
         self.root = self.state.root
-        self.tools = load_catalog([config.resolve(s) for s in config.specs]).tools
+        self.tools = config.load_catalog(warn=lambda line: self.say(f"inftool: warning: {line}")).tools
         self.source = "<config>"
         seeds = {s for k in range(self.loop.iterations + 1) for s in data_seeds(config.seed, k).values()}
         if self.loop.heldout_seed in seeds:
@@ -123,7 +121,7 @@ class LoopRunner:
         def make(out: Path) -> None:
             from inftool_jax.bootstrap.tiny_model import init_tiny_model
 
-            init_tiny_model(out, [self.config.resolve(s) for s in self.config.specs], self.config.tiny_model,
+            init_tiny_model(out, self.config.spec_paths(), self.config.tiny_model,
                             seed=self.config.seed, overwrite=True, progress=self.progress, synth=self.config.synth)
 
         return self._stage(f"{iteration_dir(0)}/model", make)

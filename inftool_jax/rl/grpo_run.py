@@ -30,7 +30,9 @@ class GRPOExperiment(Protocol):
     import it: the composition root sits above every stage)."""
 
     seed: int
-    specs: list[str]
+    specs: Any  # tools.specs_config.SpecsConfig
+
+    def load_catalog(self, warn: Any = None) -> Any: ...
     mesh: MeshConfig
     model: ModelConfig
     train: SharedTrainSettings
@@ -87,7 +89,6 @@ def run_grpo(config: GRPOExperiment, model_dir: str | Path, data_dir: str | Path
     from inftool_jax.rl.grpo_trainer import GRPOTrainer
     from inftool_jax.rollout.episode_rollout import EpisodeRollouts
     from inftool_jax.rollout.tool_env import ToolEnvironment
-    from inftool_jax.tools.catalog import load_catalog
     from inftool_jax.train.metrics import measure_peak_flops
 
     grpo, train, reward = sections(config)
@@ -99,7 +100,7 @@ def run_grpo(config: GRPOExperiment, model_dir: str | Path, data_dir: str | Path
     tokenizer = load_tokenizer(model_dir)
     model = load_pretrained(model_dir, dtype=config.model.compute_dtype, param_dtype=config.model.param_dtype, mesh=mesh,
                             progress=False)
-    env = ToolEnvironment(load_catalog([config.resolve(s) for s in config.specs]).tools)
+    env = ToolEnvironment(config.load_catalog().tools)
     tasks = load_tasks(data_dir, env, grpo)
     total = train.max_steps or max(1, train.epochs * len(tasks) // grpo.prompts_per_step)
     rollouts = EpisodeRollouts(tokenizer, env, reward.call_format, grpo.max_turns, max_prompt_tokens=train.max_length)

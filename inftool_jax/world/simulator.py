@@ -58,6 +58,7 @@ from random import Random
 from typing import Any, Iterable
 
 from inftool_jax.tools.schema_helpers import is_plain_string
+from inftool_jax.tools.names import unknown_name_message
 from inftool_jax.tools.spec import ToolSpec
 from inftool_jax.world.batch_records import batch_call
 from inftool_jax.world.named_values import mint_id, name_tokens
@@ -176,7 +177,7 @@ class ToolSimulator:
     def _call(self, name: str, arguments: Any) -> ToolResult:
         tool = self._tools.get(name)
         if tool is None:
-            return error_result(404, "unknown_tool", f"unknown tool {name!r}; available: {', '.join(sorted(self._tools))}")
+            return error_result(404, "unknown_tool", unknown_name_message("tool", name, self._tools))
         if arguments is None:
             arguments = {}
         if not isinstance(arguments, dict):

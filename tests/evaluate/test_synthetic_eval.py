@@ -66,7 +66,7 @@ def heldout(tmp_path_factory):
     data = tmp_path_factory.mktemp("eval") / "heldout"
     assert main(["synth", "--config", "configs/cpu_tiny.yaml", "--out", str(data), "--num", "24", "--seed", "7", "--quiet"]) == 0
     config = load_config("configs/cpu_tiny.yaml", [])
-    env = ToolEnvironment(load_catalog([config.resolve(s) for s in config.specs]).tools)
+    env = ToolEnvironment(config.load_catalog().tools)
     return data, env
 
 

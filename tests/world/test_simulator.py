@@ -87,10 +87,12 @@ def test_missing_required_and_bad_enum_and_bad_format_are_rejected(sim):
     assert not not_object.ok and "must be a JSON object" in not_object.error
 
 
-def test_unknown_tool_is_an_error_listing_the_available_ones(sim):
-    result = sim.call("launch_rocket", {})
+def test_unknown_tool_is_an_error_naming_the_closest_ones_not_all(sim):
+    result = sim.call("create_ordr", {})
     assert not result.ok and result.content["error"]["type"] == "unknown_tool"
     assert "create_order" in result.error
+    far = sim.call("launch_rocket", {})
+    assert not far.ok and far.content["error"]["type"] == "unknown_tool" and "create_order" not in far.error
 
 
 def test_invalid_calls_do_not_change_state(sim):
