@@ -1,4 +1,4 @@
-"""`inftool eval`: score model answers. Verbs: `bfcl` (BFCL AST checker), `bfcl-demo` (demo predictions), `synthetic` (held-out episodes)."""
+"""`inftool eval`: score model answers. Verbs: `bfcl` (generate + BFCL checker, single- and multi-turn), `bfcl-demo` (demo predictions), `synthetic` (held-out episodes)."""
 
 from __future__ import annotations
 
@@ -16,21 +16,29 @@ def register(sub: argparse._SubParsersAction) -> None:
 def _register_bfcl(verbs: argparse._SubParsersAction) -> None:
     p = verbs.add_parser(
         "bfcl",
-        help="check BFCL result files with BFCL's AST semantics",
+        help="generate BFCL answers with a model (optional) and score BFCL result files as BFCL does",
         formatter_class=argparse.RawDescriptionHelpFormatter,
         description=(
-            "Finds BFCL_v4_<category>_result.json files under --results (recursive; JSON Lines of\n"
-            '{"id", "result"}, result in Python call syntax, Hermes <tool_call> text or a decoded list),\n'
-            "checks each entry against BFCL's possible answers, prints a per-category table and the BFCL\n"
-            'overall formula over the categories present, and writes {"category","id","valid","error_type"}\n'
-            "lines to --out. Model text is never run: arithmetic such as a=2*3, which the official\n"
-            "decoder evaluates, is a decode failure here (the one deliberate difference).\n\n"
-            "Example: inftool eval bfcl --results demo_results --out verdicts.jsonl --categories simple_python,parallel"
+            "Scores BFCL_v4_<category>_result.json files under --results (recursive; JSON Lines of\n"
+            '{"id", "result"}): single-turn categories with BFCL\'s AST checker (result in Python call syntax,\n'
+            "Hermes <tool_call> text or a decoded list), multi-turn categories by executing every step against\n"
+            "BFCL's backend classes (result: per turn, per step, model text). Prints a per-category table, the\n"
+            "BFCL group scores and overall over the groups run (and which groups are missing), and writes\n"
+            '{"category","id","valid","error_type"} lines to --out. Model text is never run: arithmetic such as\n'
+            "a=2*3, which the official decoder evaluates, is a decode failure here.\n\n"
+            "With --model (or --endpoint), first generates the missing entries into --results (resumable), in\n"
+            "BFCL's layout: `bfcl evaluate` rescores the folder when it sits at <result-dir>/<model-name>/.\n"
+            "--mode prompt: BFCL's system prompt lists the functions, the model answers in Python call syntax\n"
+            "(how BFCL runs prompting models); --mode fc: the chat template gets the functions as tools.\n\n"
+            "Examples:\n"
+            "  inftool eval bfcl --results demo_results --out verdicts.jsonl --categories simple_python,parallel\n"
+            "  inftool eval bfcl --model runs/sft --results runs/bfcl/sft --out runs/bfcl/sft.jsonl \\\n"
+            "      --categories simple_python,multi_turn_base --limit 20"
         ),
     )
-    p.add_argument("--results", required=True, help="folder holding BFCL result files (searched recursively)")
+    p.add_argument("--results", required=True, help="folder holding BFCL result files (searched recursively; written with --model)")
     p.add_argument("--bfcl-dir", help="BFCL data folder (default: the installed bfcl_eval package's data)")
-    p.add_argument("--categories", help="comma-separated categories to check (default: all found)")
+    p.add_argument("--categories", help="comma-separated categories (default: all found; with --model: all supported)")
     p.add_argument(
         "--matching",
         choices=["greedy", "optimal"],
@@ -38,6 +46,15 @@ def _register_bfcl(verbs: argparse._SubParsersAction) -> None:
         help="parallel call matching: greedy = exactly BFCL's (default), optimal = bipartite (accepts correct answers greedy rejects)",
     )
     p.add_argument("--out", required=True, help="where to write one verdict per entry (JSON Lines)")
+    gen = p.add_argument_group("generation (with --model or --endpoint)")
+    gen.add_argument("--model", help="HF model folder to generate answers with (in-JAX sampler, greedy, batched)")
+    gen.add_argument("--endpoint", help="OpenAI-compatible base URL to generate with instead (e.g. http://127.0.0.1:30000/v1)")
+    gen.add_argument("--endpoint-model", default="default", help="model name sent to --endpoint (default 'default')")
+    gen.add_argument("--mode", choices=["prompt", "fc"], default="prompt", help="prompt: BFCL's system prompt (default); fc: tools in the chat template")
+    gen.add_argument("--limit", type=int, help="generate only the first N entries of each category")
+    gen.add_argument("--max-new-tokens", type=int, default=256, help="longest answer per model query (default 256)")
+    gen.add_argument("--batch-size", type=int, default=16, help="prompts per sampler batch / concurrent endpoint requests (default 16)")
+    gen.add_argument("--max-context", type=int, help="longest prompt + answer in tokens (default: the model's max_position_embeddings)")
     p.set_defaults(func=_bfcl)
 
 
@@ -48,8 +65,15 @@ def _categories(arg: str | None) -> list[str] | None:
 
 
 def _bfcl(args: argparse.Namespace) -> int:
+    from inftool_jax.errors import InputError
     from inftool_jax.evaluate import bfcl_runner
 
+    if args.model and args.endpoint:
+        raise InputError("<command line>", "--model/--endpoint", "give one of them, not both")
+    if args.model or args.endpoint:
+        _generate(args)
+    elif args.limit is not None:
+        raise InputError("<command line>", "--limit", "only applies when generating (--model or --endpoint)")
     verdicts, scores = bfcl_runner.run(
         args.results, args.bfcl_dir, _categories(args.categories), args.matching, progress=True
     )
@@ -57,6 +81,30 @@ def _bfcl(args: argparse.Namespace) -> int:
     print(bfcl_runner.format_table(scores))
     print(f"wrote {len(verdicts)} verdicts to {args.out}")
     return 0
+
+
+def _generate(args: argparse.Namespace) -> None:
+    from inftool_jax.errors import InputError
+    from inftool_jax.evaluate import bfcl_data
+    from inftool_jax.evaluate.bfcl_completers import EndpointCompleter, SamplerCompleter, describe_stats
+    from inftool_jax.evaluate.bfcl_run import generate_all
+
+    if args.max_new_tokens < 1 or args.batch_size < 1:
+        raise InputError("<command line>", "--max-new-tokens/--batch-size", "must be >= 1")
+    cats = [bfcl_data.check_category(c) for c in _categories(args.categories) or bfcl_data.ALL_CATEGORIES]
+    if args.model:
+        completer = SamplerCompleter(args.model, args.max_new_tokens, args.batch_size, args.max_context)
+    else:
+        completer = EndpointCompleter(args.endpoint, args.endpoint_model, args.max_new_tokens, args.batch_size)
+    try:
+        runs = generate_all(completer, cats, args.results, args.mode, args.limit, args.bfcl_dir, progress=True)
+    finally:
+        if hasattr(completer, "close"):
+            completer.close()
+    for run in runs.values():
+        print(f"generated {run['generated']:>4} {run['category']:<24} ({run['already_done']} already there) "
+              f"in {run['seconds']:.1f}s, {run['entries_per_s']:.2f} entries/s, {run['model_queries']} model queries")
+    print(f"model: {describe_stats(completer.stats)}")
 
 
 def _register_bfcl_demo(verbs: argparse._SubParsersAction) -> None:

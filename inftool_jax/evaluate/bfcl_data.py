@@ -23,16 +23,19 @@ VERSION_PREFIX = "BFCL_v4"
 NON_LIVE_AST = ("simple_python", "multiple", "parallel", "parallel_multiple")
 LIVE_AST = ("live_simple", "live_multiple", "live_parallel", "live_parallel_multiple")
 RELEVANCE = ("irrelevance", "live_irrelevance", "live_relevance")
-CATEGORIES = NON_LIVE_AST + ("irrelevance",) + LIVE_AST + ("live_irrelevance", "live_relevance")
+# Single-turn categories: one answer per entry, checked by the AST checker.
+SINGLE_TURN = NON_LIVE_AST + ("irrelevance",) + LIVE_AST + ("live_irrelevance", "live_relevance")
+CATEGORIES = SINGLE_TURN  # what load_category reads (kept under its old name for callers)
+# Multi-turn categories: checked by executing calls against BFCL's backend classes.
+MULTI_TURN = ("multi_turn_base", "multi_turn_miss_func", "multi_turn_miss_param", "multi_turn_long_context")
+ALL_CATEGORIES = SINGLE_TURN + MULTI_TURN
+# BFCL's agentic group (web search, memory), which this project does not run.
+AGENTIC = ("web_search_base", "web_search_no_snippet", "memory_kv", "memory_vector", "memory_rec_sum")
 
 # BFCL categories this checker does not implement, with the reason given to users.
 UNSUPPORTED = {
     "simple_java": "Java answers need BFCL's tree-sitter type converters; not supported",
     "simple_javascript": "JavaScript answers need BFCL's tree-sitter type converters; not supported",
-    "multi_turn_base": "multi-turn categories are checked by execution, not AST; not supported",
-    "multi_turn_miss_func": "multi-turn categories are checked by execution, not AST; not supported",
-    "multi_turn_miss_param": "multi-turn categories are checked by execution, not AST; not supported",
-    "multi_turn_long_context": "multi-turn categories are checked by execution, not AST; not supported",
     "web_search_base": "agentic categories are not supported",
     "web_search_no_snippet": "agentic categories are not supported",
     "memory_kv": "agentic categories are not supported",
@@ -44,6 +47,10 @@ UNSUPPORTED = {
 
 def has_ground_truth(category: str) -> bool:
     return category not in RELEVANCE
+
+
+def is_multi_turn(category: str) -> bool:
+    return category in MULTI_TURN
 
 
 def default_data_dir() -> Path | None:
@@ -78,11 +85,11 @@ def resolve_data_dir(data_dir: str | Path | None) -> Path:
 
 def check_category(category: str, source: str = "--categories") -> str:
     """Return ``category`` if we can check it, else raise InputError saying why not."""
-    if category in CATEGORIES:
+    if category in ALL_CATEGORIES:
         return category
     if category in UNSUPPORTED:
         raise InputError(source, category, UNSUPPORTED[category])
-    raise InputError(source, category, f"unknown BFCL category (known: {', '.join(CATEGORIES)})")
+    raise InputError(source, category, f"unknown BFCL category (known: {', '.join(ALL_CATEGORIES)})")
 
 
 def read_jsonl(path: Path) -> list[dict]:
@@ -107,17 +114,21 @@ def read_jsonl(path: Path) -> list[dict]:
 
 @dataclass(frozen=True)
 class BfclEntry:
-    """One test entry: its id, function docs and (for AST categories) possible answer."""
+    """One test entry: its id, function docs, (for AST categories) possible answer and question turns."""
 
     id: str
     functions: list
     ground_truth: list | None
+    question: list | None = None
 
 
 def load_category(category: str, data_dir: str | Path | None = None) -> dict[str, BfclEntry]:
-    """Entries of one category keyed by id. Questions and answers are paired by
-    position, as BFCL does (some answer ids differ in format)."""
+    """Entries of one single-turn category keyed by id. Questions and answers are paired by
+    position, as BFCL does (some answer ids differ in format). Multi-turn categories load
+    through :func:`inftool_jax.evaluate.bfcl_multi_turn_data.load_multi_turn`."""
     check_category(category)
+    if is_multi_turn(category):
+        raise InputError("--categories", category, "multi-turn entries load with bfcl_multi_turn_data.load_multi_turn")
     root = resolve_data_dir(data_dir)
     qpath = root / f"{VERSION_PREFIX}_{category}.json"
     if not qpath.is_file():
@@ -140,5 +151,5 @@ def load_category(category: str, data_dir: str | Path | None = None) -> dict[str
             gt = answers[i].get("ground_truth")
             if not isinstance(gt, list):
                 raise InputError(str(root / "possible_answer" / qpath.name), f"line {i + 1}", "'ground_truth' is not a list")
-        entries[q["id"]] = BfclEntry(q["id"], q["function"], gt)
+        entries[q["id"]] = BfclEntry(q["id"], q["function"], gt, q.get("question"))
     return entries

@@ -13,12 +13,16 @@ present):
 - live AST = mean of live_simple, live_multiple, live_parallel,
   live_parallel_multiple weighted by entry count;
 - irrelevance = unweighted mean of irrelevance and live_irrelevance;
+- multi-turn = unweighted mean of multi_turn_base, multi_turn_miss_func,
+  multi_turn_miss_param, multi_turn_long_context (checked by execution, see
+  :mod:`inftool_jax.evaluate.bfcl_multi_turn_check`);
 - relevance = live_relevance (reported; BFCL leaves it out of the overall);
-- overall = weights 10 (non-live) : 10 (live) : 10 (irrelevance) over the
-  groups present, renormalised. BFCL's own overall also weights multi-turn
-  (30) and agentic (40) categories, which this checker does not run, and
-  counts a missing category as 0; we renormalise instead so the number means
-  "the BFCL formula over what was evaluated".
+- overall = weights 10 (non-live) : 10 (live) : 10 (irrelevance) : 30
+  (multi-turn) over the groups present, renormalised. BFCL's own overall also
+  weights the agentic group (web search, memory: 40), which this project does
+  not run, and counts a missing category as 0; we renormalise instead so the
+  number means "the BFCL formula over what was evaluated", and
+  :func:`missing_groups` names what was left out.
 """
 
 from __future__ import annotations
@@ -32,11 +36,13 @@ from typing import Iterable
 from inftool_jax.errors import InputError
 from inftool_jax.grading.bfcl_checker import PreparedEntry, check_result, prepare
 from inftool_jax.evaluate.bfcl_data import (
-    CATEGORIES,
+    ALL_CATEGORIES,
     LIVE_AST,
+    MULTI_TURN,
     NON_LIVE_AST,
     VERSION_PREFIX,
     check_category,
+    is_multi_turn,
     load_category,
     read_jsonl,
 )
@@ -90,12 +96,26 @@ def check_file(path: Path, category: str, entries: dict, matching: str, cache: d
         entry = entries.get(entry_id)
         if entry is None:
             raise InputError(str(path), f"line {lineno}", f"id {entry_id!r} is not in BFCL category {category!r}")
+        if is_multi_turn(category):
+            from inftool_jax.evaluate.bfcl_multi_turn_check import check_multi_turn
+
+            mt = check_multi_turn(entry, row["result"])
+            out.append(EntryVerdict(category, entry_id, mt.valid, mt.error_type, f"{path}:{lineno}"))
+            continue
         prepared = cache.get(entry_id)
         if prepared is None:
             prepared = cache[entry_id] = prepare(entry.ground_truth, entry.functions, category, matching)
         verdict = check_result(prepared, row["result"])
         out.append(EntryVerdict(category, entry_id, verdict.valid, verdict.error_type, f"{path}:{lineno}"))
     return out
+
+
+def _load(category: str, data_dir) -> dict:
+    if is_multi_turn(category):
+        from inftool_jax.evaluate.bfcl_multi_turn_data import load_multi_turn
+
+        return load_multi_turn(category, data_dir)
+    return load_category(category, data_dir)
 
 
 def run(
@@ -111,7 +131,7 @@ def run(
     for category in found:
         if wanted is None or category in wanted:
             check_category(category, source=str(found[category][0]))
-    selected = [c for c in CATEGORIES if c in found and (wanted is None or c in wanted)]
+    selected = [c for c in ALL_CATEGORIES if c in found and (wanted is None or c in wanted)]
     if not selected:
         raise InputError(str(results_dir), "", f"no {VERSION_PREFIX}_<category>_result.json files for the requested categories")
     verdicts: list[EntryVerdict] = []
@@ -122,7 +142,7 @@ def run(
 
         bar = tqdm(total=len(selected), desc="BFCL categories", unit="cat", leave=False)
     for category in selected:
-        entries = load_category(category, data_dir)
+        entries = _load(category, data_dir)
         cache: dict[str, PreparedEntry] = {}
         cat_verdicts = []
         for path in found[category]:
@@ -149,11 +169,37 @@ def summary(scores: dict[str, CategoryScore]) -> dict[str, float]:
     irr = [scores[c].accuracy for c in ("irrelevance", "live_irrelevance") if c in scores]
     if irr:
         out["irrelevance"] = sum(irr) / len(irr)
+    multi = [scores[c].accuracy for c in MULTI_TURN if c in scores]
+    if multi:
+        out["multi_turn"] = sum(multi) / len(multi)
     if "live_relevance" in scores:
         out["relevance"] = scores["live_relevance"].accuracy
-    groups = [(out[k], 10) for k in ("non_live_ast", "live_ast", "irrelevance") if k in out]
+    groups = [(out[k], w) for k, w in GROUP_WEIGHTS.items() if k in out]
     if groups:
         out["overall"] = sum(a * w for a, w in groups) / sum(w for _, w in groups)
+    return out
+
+
+# BFCL v4's overall weights per group (eval_runner_helper.generate_leaderboard_csv).
+GROUP_WEIGHTS = {"non_live_ast": 10, "live_ast": 10, "irrelevance": 10, "multi_turn": 30, "agentic": 40}
+_GROUP_CATEGORIES = {
+    "non_live_ast": NON_LIVE_AST,
+    "live_ast": LIVE_AST,
+    "irrelevance": ("irrelevance", "live_irrelevance"),
+    "multi_turn": MULTI_TURN,
+}
+
+
+def missing_groups(scores: dict[str, CategoryScore]) -> dict[str, str]:
+    """BFCL overall groups not (fully) covered by ``scores``, each with what is missing."""
+    out = {}
+    for group, cats in _GROUP_CATEGORIES.items():
+        absent = [c for c in cats if c not in scores]
+        if len(absent) == len(cats):
+            out[group] = "not run"
+        elif absent:
+            out[group] = "partly run, missing " + ", ".join(absent)
+    out["agentic"] = "not run: web search and memory categories are not supported by this project"
     return out
 
 
@@ -166,6 +212,11 @@ def format_table(scores: dict[str, CategoryScore]) -> str:
         lines.append("-" * 50)
         for name, acc in groups.items():
             lines.append(f"{name:<24} {acc * 100:>8.2f}%")
+    missing = missing_groups(scores)
+    if missing:
+        lines.append("missing from the overall (renormalised over the groups run):")
+        for name, why in missing.items():
+            lines.append(f"  {name} (weight {GROUP_WEIGHTS[name]}): {why}")
     return "\n".join(lines)
 
 

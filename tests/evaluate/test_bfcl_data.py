@@ -31,3 +31,21 @@ def test_unsupported_and_unknown_categories_say_why():
         bfcl_data.load_category("nope")
     with pytest.raises(InputError, match="does not exist"):
         bfcl_data.load_category("parallel", "/nonexistent/folder")
+
+
+def test_multi_turn_entries_hold_back_functions_and_flag_long_context():
+    from inftool_jax.evaluate.bfcl_multi_turn_data import load_multi_turn
+
+    miss = load_multi_turn("multi_turn_miss_func")
+    assert len(miss) == 200
+    e = miss["multi_turn_miss_func_0"]
+    held = [d["name"] for d in e.missed_functions[3]]
+    assert held == ["sort"] and "sort" not in {d["name"] for d in e.functions}
+    assert e.question[3] == [] and len(e.ground_truth) == len(e.question)
+    assert all(d["description"].endswith("Python 3 syntax.") for d in e.functions)
+    assert load_multi_turn("multi_turn_long_context")["multi_turn_long_context_0"].long_context
+    assert not e.long_context
+    with pytest.raises(InputError, match="load_multi_turn"):
+        bfcl_data.load_category("multi_turn_base")
+    with pytest.raises(InputError, match="not a multi-turn category"):
+        load_multi_turn("parallel")

@@ -81,3 +81,35 @@ def test_eval_command_does_not_import_jax(demo, tmp_path):
         "assert rc == 0; assert 'jax' not in sys.modules and 'bfcl_eval.eval_checker' not in sys.modules"
     )
     subprocess.run([sys.executable, "-c", code], check=True, capture_output=True)
+
+
+def test_multi_turn_group_weights_and_missing_groups():
+    scores = {
+        "simple_python": CategoryScore("simple_python", 1, 1),
+        "multi_turn_base": CategoryScore("multi_turn_base", 1, 2), "multi_turn_miss_func": CategoryScore("multi_turn_miss_func", 0, 2),
+    }
+    s = summary(scores)
+    assert s["multi_turn"] == pytest.approx(0.25)
+    assert s["overall"] == pytest.approx((1.0 * 10 + 0.25 * 30) / 40)  # BFCL's 10:30 weights, renormalised
+    missing = bfcl_runner.missing_groups(scores)
+    assert set(missing) == {"non_live_ast", "live_ast", "irrelevance", "multi_turn", "agentic"}
+    assert "multi_turn_long_context" in missing["multi_turn"] and missing["live_ast"] == "not run"
+
+
+def test_multi_turn_result_files_are_scored_by_execution(tmp_path):
+    from inftool_jax.evaluate.bfcl_multi_turn_data import load_multi_turn
+    from inftool_jax.evaluate.bfcl_multi_turn_exec import parse_ground_truth_call
+
+    # entries whose ground truth uses keyword arguments only (BFCL's decoder drops positional ones)
+    entries = [e for e in load_multi_turn("multi_turn_base").values()
+               if not any(parse_ground_truth_call(c).args for t in e.ground_truth for c in t)][:3]
+    rows = [
+        {"id": entries[0].id, "result": [[f"[{', '.join(t)}]"] for t in entries[0].ground_truth]},
+        {"id": entries[1].id, "result": [[] for _ in entries[1].ground_truth]},
+        {"id": entries[2].id, "result": [[f"[{', '.join(t)}]"] for t in entries[2].ground_truth][:-1]},
+    ]
+    _write(tmp_path / "m" / "BFCL_v4_multi_turn_base_result.json", [json.dumps(r) + "\n" for r in rows])
+    verdicts, scores = bfcl_runner.run(tmp_path / "m")
+    assert [(v.valid, v.error_type) for v in verdicts] == [
+        (True, None), (False, "multi_turn:empty_turn_model_response"), (False, "multi_turn:force_terminated")]
+    assert scores["multi_turn_base"].correct == 1
