@@ -48,6 +48,15 @@ class LoopConfig(Section):
     """Longest greedy answer in probes and held-out evaluation."""
     eval_batch_size: int = Field(32, gt=0)
     """Prompts decoded at once in probes and evaluation."""
+    bfcl_categories: list[str] = []
+    """BFCL categories run on each iteration's model (e.g. [simple_python, irrelevance, multi_turn_base]); empty: none.
+    Needs BFCL's data (`pip install --no-deps bfcl-eval`, done by scripts/setup.sh)."""
+    bfcl_limit: int = Field(20, gt=0)
+    """Entries per BFCL category (the first ones, as `inftool eval bfcl --limit`)."""
+    bfcl_mode: Literal["prompt", "fc"] = "prompt"
+    """BFCL prompt style: prompt = BFCL's system prompt with the function list; fc = the chat template's tools."""
+    bfcl_max_new_tokens: int = Field(128, gt=0)
+    """Longest BFCL answer per model step."""
 
     @model_validator(mode="after")
     def _shares(self) -> "LoopConfig":

@@ -143,6 +143,14 @@ def write_report(run: str | Path, against: str | Path | None = None) -> Path:
         lines += ["", f"Beside it, `{name_against}`:", "", "| iteration | accuracy | call accuracy | reward |", "|---|---|---|---|"]
         for r in other:
             lines.append(f"| {r['iteration']} | {_fmt(r['eval']['accuracy'])} | {_fmt(r['eval']['call_accuracy'])} | {_fmt(r['eval']['reward_mean'])} |")
+    if any(r.get("bfcl") for r in rows):
+        cats = sorted({c for r in rows for c in (r.get("bfcl") or {}).get("categories", {})})
+        lines += ["", "BFCL (first entries of each category; overall renormalised over the groups run):", "",
+                  "| iteration | overall | " + " | ".join(cats) + " |", "|" + "---|" * (len(cats) + 2)]
+        for r in rows:
+            b = r.get("bfcl") or {}
+            lines.append(f"| {r['iteration']} | {_fmt(b.get('overall'))} | "
+                         + " | ".join(_fmt(b.get("categories", {}).get(c)) for c in cats) + " |")
     lines += [""] + [f"![{name}]({name})" for name in plots]
     for r in rows[1:]:
         k = r["iteration"]

@@ -143,6 +143,28 @@ class LoopRunner:
         path = self._stage(name, make)
         return json.loads((path / "result.json").read_text(encoding="utf-8"))
 
+    def _bfcl(self, name: str, model_dir: Path) -> dict[str, Any] | None:
+        """The configured BFCL categories on ``model_dir`` (None when none are configured)."""
+        loop = self.loop
+        if not loop.bfcl_categories:
+            return None
+
+        def make(out: Path) -> None:
+            from inftool_jax.evaluate.bfcl_run import run_bfcl
+
+            result = run_bfcl(model_dir, loop.bfcl_categories, loop.bfcl_limit, out, loop.bfcl_mode, self.progress,
+                              max_new_tokens=loop.bfcl_max_new_tokens, batch_size=loop.eval_batch_size)
+            write_json(out / "summary.json", {
+                "overall": result.get("overall"),
+                "categories": {c: v["accuracy"] for c, v in result["categories"].items()},
+                "groups": result.get("groups", {}),
+                "missing_groups": sorted(result.get("missing_groups", {})),
+                "entries_per_s": {c: g.get("entries_per_s") for c, g in result.get("generation", {}).items()},
+            })
+
+        path = self._stage(name, make)
+        return json.loads((path / "summary.json").read_text(encoding="utf-8"))
+
     def _train(self, stage: str, name: str, model_dir: Path, data_dir: Path) -> tuple[Path, dict[str, Any]]:
         def make(out: Path) -> None:
             if stage == "sft":
@@ -177,6 +199,7 @@ class LoopRunner:
         model, train = self._train("sft", f"{it0}/sft", model, data)
         self.policy = model
         result = self._evaluate(f"{it0}/eval", model, heldout)
+        result["bfcl"] = self._bfcl(f"{it0}/bfcl", model)
         self._summary(0, result, {"targeting": "initial", "fresh": loop.initial_episodes}, [train], heldout, data, base)
         best, since = result["call_accuracy"], 0
         for k in range(1, loop.iterations + 1):
@@ -226,6 +249,7 @@ class LoopRunner:
             model, summary = self._train(stage, f"{it}/{stage}", model, data)
             trains.append(summary)
         result = self._evaluate(f"{it}/eval", model, heldout)
+        result["bfcl"] = self._bfcl(f"{it}/bfcl", model)
         self._summary(k, result, plan, trains, heldout, data)
         return model, result
 
@@ -281,6 +305,8 @@ class LoopRunner:
                 },
                 "leaks": self._leaks(heldout, data),
             }
+            if result.get("bfcl") is not None:
+                row["bfcl"] = result["bfcl"]
             if base is not None:  # the model before any training, on the same held-out set
                 row["base_eval"] = {key: base[key] for key in ("accuracy", "call_accuracy", "reward_mean")}
             write_json(out / "summary.json", row)

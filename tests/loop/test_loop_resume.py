@@ -18,6 +18,7 @@ SMALL = [
     "tiny_model.copy_warmup_steps=0", "tiny_model.corpus_episodes=40", "sft.max_steps=3", "grpo.max_steps=3", "train.checkpoint_every=0",
     "sft.heldout_episodes=8", "loop.initial_episodes=60", "loop.episodes_per_iteration=40", "loop.probe_episodes=10",
     "loop.probe_previous=10", "loop.heldout_episodes=10", "loop.iterations=1", "loop.eval_max_new_tokens=16",
+    "loop.bfcl_categories=[simple_python,multi_turn_base]", "loop.bfcl_limit=2", "loop.bfcl_max_new_tokens=16",
 ]
 
 
@@ -77,6 +78,8 @@ def test_kill_at_stage_boundaries_and_mid_stage_then_resume_equals_an_uninterrup
     assert not list(run.rglob("*.partial"))
     rows = [json.loads(line) for line in (run / "loop.jsonl").read_text().splitlines()]
     assert [r["iteration"] for r in rows] == [0, 1] and all(r["leaks"] == 0 for r in rows)
+    assert all(set(r["bfcl"]["categories"]) == {"simple_python", "multi_turn_base"} for r in rows)
+    assert "base_eval" in rows[0] and "BFCL" in (run / "report.md").read_text()
     for name in ("report.md", "heldout.png", "per_category.png", "data_mix.png", "gates.png"):
         assert (run / name).is_file(), name
     plan = json.loads((run / "iter-001" / "plan" / "plan.json").read_text())
