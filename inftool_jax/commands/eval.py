@@ -155,7 +155,8 @@ def _register_synthetic(verbs: argparse._SubParsersAction) -> None:
         ),
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    p.add_argument("--config", help="YAML experiment config (specs for the tool world, mesh, reward; default: built-in defaults)")
+    p.add_argument("--config", help="YAML experiment config (specs for the tool world, mesh, reward; default: built-in defaults, "
+                   "with the tools the episodes carry)")
     p.add_argument("--model", required=True, help="HF model folder (an `inftool train` OUT_DIR works too)")
     p.add_argument("--data", required=True, help="folder of held-out episodes-*.jsonl shards")
     p.add_argument("--out", required=True, help="RESULT.json path (report .md and chart .png are written next to it)")
@@ -176,7 +177,9 @@ def _synthetic(args: argparse.Namespace) -> int:
     if args.max_new_tokens < 1:
         raise InputError("<command line>", "--max-new-tokens", "must be >= 1")
     config = load_config(args.config, args.overrides)
-    result = run_synthetic_eval(config, args.model, args.data, args.out, args.limit, args.max_new_tokens)
+    # Without a config the episodes' own tools make the tool world (no specs/ folder needed).
+    result = run_synthetic_eval(config, args.model, args.data, args.out, args.limit, args.max_new_tokens,
+                                tools_from_config=args.config is not None)
     print(format_table(result))
     print(f"accuracy {result['accuracy']:.3f}, reward_mean {result['reward_mean']:.3f}; wrote {args.out}")
     return 0

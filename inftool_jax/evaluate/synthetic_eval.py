@@ -141,9 +141,41 @@ def greedy_rollouts(model: Any, tokenizer: Any, tasks: Sequence[Any], env: Any, 
     return [done[i] for i in range(len(tasks))]
 
 
+def tools_from_episodes(data_dir: Any, limit: int | None = None) -> list[Any]:
+    """The tools the held-out episodes offer, as ToolSpecs (response schemas from ``meta.tool_responses``).
+
+    The episodes carry their tools, so no spec catalog is needed to evaluate on them. A tool offered with two
+    different schemas is an InputError naming the episode.
+    """
+    from dataclasses import replace
+    from pathlib import Path
+
+    from inftool_jax.errors import InputError
+    from inftool_jax.synth.dataset import read_episodes, shard_paths
+    from inftool_jax.tools.openai_functions import ingest_openai
+
+    folder = Path(data_dir)
+    if not folder.is_dir() or not shard_paths(folder):
+        raise InputError(str(folder), "", "no episodes-*.jsonl shards in the held-out data folder")
+    specs: dict[str, Any] = {}
+    for i, episode in enumerate(read_episodes(folder)):
+        if limit is not None and i >= limit:
+            break
+        source = f"{folder}/episode {episode.get('id', i)}"
+        responses = (episode.get("meta") or {}).get("tool_responses") or {}
+        for spec in ingest_openai({"tools": episode.get("tools") or []}, source, "episodes"):
+            spec = replace(spec, response=responses.get(spec.name), source="", pointer="")
+            known = specs.setdefault(spec.name, spec)
+            if known.fingerprint() != spec.fingerprint():
+                raise InputError(source, "/tools", f"tool {spec.name!r} differs from the one earlier episodes offer")
+    return list(specs.values())
+
+
 def run_synthetic_eval(config: Any, model_dir: Any, data_dir: Any, out_path: Any, limit: int | None = None,
-                       max_new_tokens: int = 256, progress: bool = True) -> dict[str, Any]:
-    """``inftool eval synthetic``: load, evaluate, write RESULT.json + report.md + PNG next to it."""
+                       max_new_tokens: int = 256, progress: bool = True, tools_from_config: bool = True) -> dict[str, Any]:
+    """``inftool eval synthetic``: load, evaluate, write RESULT.json + report.md + PNG next to it.
+
+    ``tools_from_config``: the tool world from the config's spec catalog; off, from the episodes themselves."""
     from inftool_jax.evaluate.synthetic_report import write_report
     from inftool_jax.model.pretrained import load_pretrained
     from inftool_jax.model.sharding import make_mesh
@@ -154,7 +186,7 @@ def run_synthetic_eval(config: Any, model_dir: Any, data_dir: Any, out_path: Any
     mesh = make_mesh(config.mesh)
     tokenizer = load_tokenizer(model_dir)
     model = load_pretrained(model_dir, dtype=config.model.compute_dtype, param_dtype=config.model.param_dtype, mesh=mesh, progress=False)
-    env = ToolEnvironment(config.load_catalog().tools)
+    env = ToolEnvironment(config.load_catalog().tools if tools_from_config else tools_from_episodes(data_dir, limit))
     tasks = heldout_tasks(data_dir, env, limit)
     result = evaluate_policy(model, tokenizer, tasks, env, reward_config, mesh, max_new_tokens, progress=progress)
     result["model"] = str(model_dir)

@@ -191,5 +191,8 @@ class EpisodeRunner:
                 "iteration": iteration,
                 "backends": dict(self.backend_names),
                 "tool_errors": tool_errors,
+                # What the OpenAI tool schemas cannot carry, so an evaluation can rebuild the same tool
+                # world from the episodes alone (`inftool eval synthetic` without a config).
+                "tool_responses": {n: self.tools[n].response for n in blueprint.offered if self.tools[n].response},
             },
         }

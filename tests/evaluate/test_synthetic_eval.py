@@ -87,7 +87,7 @@ def _score(tasks, env, text_of):
     import numpy as np
 
     from inftool_jax.evaluate.synthetic_eval import score_rollouts
-    from inftool_jax.bootstrap.tiny_model import train_tokenizer
+    from inftool_jax.bootstrap.tokenizer_training import train_tokenizer
     from inftool_jax.grading.reward_config import RewardConfig
     from inftool_jax.rollout.episode_rollout import EpisodeRollouts, Generated
 
@@ -127,3 +127,43 @@ def test_heldout_limit_takes_the_first_episodes_only(heldout):
     first = heldout_tasks(data, env, limit=3)
     assert len({t.episode["id"] for t in first}) == 3
     assert [t.message_index for t in first] == [t.message_index for t in all_tasks[: len(first)]]
+
+
+def test_the_tools_the_episodes_carry_rebuild_the_same_tool_world(heldout):
+    """Without a config, the held-out episodes' own tools make the tool world: replaying each episode's
+    ground-truth calls in it gives exactly the tool results recorded at synthesis."""
+    from inftool_jax.evaluate.synthetic_eval import tools_from_episodes
+    from inftool_jax.rollout.tool_env import ToolEnvironment, assistant_calls
+    from inftool_jax.synth.dataset import read_episodes
+
+    data, _ = heldout
+    env = ToolEnvironment(tools_from_episodes(data))
+    replayed = 0
+    for episode in read_episodes(data):
+        env.check_episode(episode)
+        world = env.world(episode, 0)
+        recorded = [m for m in episode["messages"] if m.get("role") == "tool"]
+        produced = []
+        for message in episode["messages"]:
+            if message.get("role") == "assistant":
+                produced += [r.to_text() for r in env.execute(world, assistant_calls(message)).results]
+        assert [json.loads(m["content"]) for m in recorded] == [json.loads(t) for t in produced], episode["id"]
+        replayed += len(produced)
+    assert replayed > 10
+
+
+def test_eval_synthetic_without_a_config_reads_the_tools_from_the_episodes(heldout, tmp_path, monkeypatch):
+    from inftool_jax.bootstrap.config import TinyModelConfig
+    from inftool_jax.bootstrap.tiny_model import init_tiny_model
+    from inftool_jax.cli import main
+
+    data, _ = heldout
+    root = __import__("pathlib").Path(__file__).resolve().parents[2]
+    model = init_tiny_model(tmp_path / "m", [root / "configs" / "specs"], TinyModelConfig(
+        bpe_vocab_size=400, hidden_size=32, intermediate_size=64, num_layers=1, num_heads=2, num_kv_heads=1,
+        corpus_episodes=0), progress=False)
+    monkeypatch.chdir(tmp_path)  # no specs/ folder here: the episodes must be enough
+    out = tmp_path / "r.json"
+    assert main(["eval", "synthetic", "--model", str(model), "--data", str(data), "--out", str(out),
+                 "--limit", "3", "--max-new-tokens", "4"]) == 0
+    assert json.loads(out.read_text())["turns"] > 0
