@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from inftool_jax.calls.bfcl_types import BFCL_ONLY_TYPES
 from inftool_jax.errors import InputError
 from inftool_jax.tools.bfcl_docs import LANGUAGE_TYPES
 from inftool_jax.tools.xlam import is_dataset_rows, is_xlam_parameters
@@ -17,7 +18,7 @@ XLAM = "xlam"
 
 # Types only BFCL's function docs use (its Python docs, and the Java and JavaScript docs' language types); any of
 # them marks a document as BFCL.
-BFCL_TYPES = frozenset({"dict", "float", "tuple", "any"}) | frozenset(LANGUAGE_TYPES)
+BFCL_TYPES = BFCL_ONLY_TYPES | frozenset(LANGUAGE_TYPES)
 
 
 def detect_format(doc: Any, source: str) -> str:

@@ -189,8 +189,9 @@ def _add_body(doc, ctx, op, pointer, properties, required) -> None:
     fields = schema.get("properties") if isinstance(schema, dict) and schema.get("type", "object") == "object" else None
     if isinstance(fields, dict) and not (set(fields) & set(properties)):
         properties.update(fields)
-        if body_required:
-            required.extend(n for n in schema.get("required", []) if n in fields)
+        # The body schema's own required fields count even when the body is optional: flattened, a call can
+        # only send the body, and Twilio-style specs leave requestBody.required out (CreateMessage's `To`).
+        required.extend(n for n in schema.get("required", []) if n in fields)
         return
     if isinstance(fields, dict):
         ctx.notes.append(f"{here}: body fields clash with parameter names; body passed whole as 'body'")
