@@ -12,7 +12,6 @@ from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
-from inftool_jax.errors import InputError
 from inftool_jax.model.chat_template import CHAT_TEMPLATE, render_chat
 
 
@@ -159,16 +158,7 @@ def synthesized_conversations(spec_paths: Sequence[str | Path], count: int, synt
     tools = load_catalog([str(p) for p in spec_paths]).tools
     texts: list[str] = []
     with tempfile.TemporaryDirectory() as scratch:
-        while True:  # a small catalog may lack what a category needs (chains, ...): leave such categories out here
-            try:
-                run = Synthesis(tools, config, seed, scratch)
-                break
-            except InputError as err:
-                category = err.pointer.removeprefix("synth.categories.")
-                weights = config.categories.model_dump()
-                if category == err.pointer or not weights.get(category) or sum(weights.values()) == weights[category]:
-                    raise
-                config = config.model_copy(update={"categories": config.categories.model_copy(update={category: 0.0})})
+        run = Synthesis(tools, config, seed, scratch)  # categories the catalog cannot serve are left out
         try:
             index = 0
             while len(texts) < count and index < 3 * count:

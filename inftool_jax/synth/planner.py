@@ -109,10 +109,14 @@ class Planner:
             self.chain_families[self.chain_family(chain)].append(chain)
         mix = config.categories.model_dump()
         self.unavailable = self._unavailable()
-        for cat in CATEGORIES:
-            if mix[cat] > 0 and cat in self.unavailable:
-                raise InputError(source, f"synth.categories.{cat}", self.unavailable[cat] + " (set its weight to 0)")
-        self.categories = [c for c in CATEGORIES if mix[c] > 0]
+        # A category the catalog cannot serve (no chain, too few tools) is left out of the mix, not fatal: a
+        # single real API rarely serves all eight. The run records what was dropped and why.
+        self.dropped_categories = {c: self.unavailable[c] for c in CATEGORIES if mix[c] > 0 and c in self.unavailable}
+        self.categories = [c for c in CATEGORIES if mix[c] > 0 and c not in self.dropped_categories]
+        if not self.categories:
+            first = next(iter(self.dropped_categories))
+            raise InputError(source, f"synth.categories.{first}", "the catalog can serve none of the categories asked for: "
+                             + "; ".join(f"{c}: {why}" for c, why in self.dropped_categories.items()))
         total = sum(mix[c] for c in self.categories)
         self.category_weights = [mix[c] / total for c in self.categories]
         self.focus: list[Focus] = []

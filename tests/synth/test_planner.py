@@ -97,8 +97,16 @@ def test_optional_parameters_left_out_accept_omission(synth_parts):
     assert seen > 50
 
 
-def test_category_the_catalog_cannot_serve_is_an_input_error(catalog_tools):
+def test_a_category_the_catalog_cannot_serve_is_dropped_and_recorded(catalog_tools):
     no_chains = [t for t in catalog_tools if t.response is None] or catalog_tools[:1]
+    planner = Planner(no_chains, SynthConfig(), 0, source="my.yaml")
+    assert "multi_step" in planner.dropped_categories and "multi_step" not in planner.categories
+    assert {planner.plan(i).category for i in range(200)} <= set(planner.categories)
+
+
+def test_a_catalog_that_serves_no_asked_category_is_an_input_error(catalog_tools):
+    no_chains = [t for t in catalog_tools if t.response is None] or catalog_tools[:1]
+    only_chains = SynthConfig().categories.model_validate({c: (1.0 if c == "multi_step" else 0.0) for c in CATEGORIES})
     with pytest.raises(InputError) as err:
-        Planner(no_chains, SynthConfig(), 0, source="my.yaml")
-    assert err.value.source == "my.yaml" and err.value.pointer.startswith("synth.categories.")
+        Planner(no_chains, SynthConfig(categories=only_chains), 0, source="my.yaml")
+    assert err.value.source == "my.yaml" and err.value.pointer == "synth.categories.multi_step"
