@@ -25,5 +25,5 @@ def pytest_collection_modifyitems(config, items):
 
 
 # The files measured as longest (minutes each on 2 cores): started first of all.
-_LONGEST_FILES = {"tests/test_learning_cpu_tiny.py": 0, "tests/sft/test_trainer.py": 1, "tests/rl/test_grpo_run.py": 2,
-                  "tests/commands/test_train.py": 3}
+_LONGEST_FILES = {"tests/test_learning_cpu_tiny.py": 0, "tests/loop/test_loop_resume.py": 1, "tests/sft/test_trainer.py": 2,
+                  "tests/rl/test_grpo_run.py": 3, "tests/commands/test_train.py": 4}
