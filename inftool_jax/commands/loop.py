@@ -48,6 +48,9 @@ def _run(args: argparse.Namespace) -> int:
     from inftool_jax.loop.runner import LoopRunner
 
     config = load_config(args.config, args.overrides)
+    from inftool_jax.model.distributed import initialize_from_config
+
+    initialize_from_config(config.distributed)  # multi-host: every process runs the same command
     runner = LoopRunner(config, args.out, resume=args.resume, progress=not args.quiet)
     rows = runner.run()
     print(f"{'iteration':>9} {'accuracy':>9} {'call_acc':>9} {'reward':>8} {'leaks':>6}")
