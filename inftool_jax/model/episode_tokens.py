@@ -12,6 +12,11 @@ Each segment is tokenized on its own, exactly as a rollout builds its sequence
 (prompt tokens, then generated tokens, then the environment's tokens), so the
 first prompt of an episode tokenizes identically to :func:`tokenize_prompt`
 and the masked tokens are what the policy itself would emit.
+
+Message and tool text is untrusted: a control-token spelling in it
+(``<|im_end|>``, ``<tool_call>``, ...) encodes as plain text, and only the
+template's own structure yields control tokens
+(:mod:`inftool_jax.model.untrusted_text`).
 """
 
 from __future__ import annotations
@@ -23,6 +28,8 @@ from typing import Any
 import numpy as np
 
 from inftool_jax.errors import InputError
+from inftool_jax.model.chat_template import IM_END
+from inftool_jax.model.untrusted_text import ControlGuard
 
 
 def canonical_messages(messages: Any, source: str = "<episode>") -> list[dict[str, Any]]:
@@ -68,12 +75,21 @@ def _render(tokenizer: Any, messages: list[dict[str, Any]], tools: Any, add_gene
 
 def episode_segments(tokenizer: Any, episode: dict[str, Any], source: str = "<episode>") -> list[tuple[str, bool]]:
     """The rendered episode as ``(text, is_assistant)`` pieces whose concatenation is the full rendering."""
+    segments, guard = _guarded_segments(tokenizer, episode, source)
+    return [(guard.restore(text), flag) for text, flag in segments]
+
+
+def _guarded_segments(
+    tokenizer: Any, episode: dict[str, Any], source: str, always: bool = False
+) -> tuple[list[tuple[str, bool]], ControlGuard]:
+    """Segments of the guarded rendering (control spellings in the episode's text disguised) and the guard."""
     if not isinstance(episode, dict):
         raise InputError(source, "", "an episode must be a JSON object with 'messages'")
     tools = episode.get("tools")
     if tools is not None and not isinstance(tools, list):
         raise InputError(source, "/tools", "must be a list of OpenAI tool schemas")
-    messages = canonical_messages(episode.get("messages"), source)
+    guard = ControlGuard(tokenizer, canonical_messages(episode.get("messages"), source), tools, always)
+    messages, tools = guard.messages, guard.tools
     eos = tokenizer.eos_token
     if not eos:
         raise InputError(source, "", "the tokenizer has no eos_token to end an assistant turn")
@@ -100,8 +116,10 @@ def episode_segments(tokenizer: Any, episode: dict[str, Any], source: str = "<ep
     final = _render(tokenizer, messages, tools, False)
     if not final.startswith(done):
         raise InputError(source, "/messages", "the chat template does not render this conversation prefix-stably")
+    guard.check(final, _render(tokenizer, guard.original_messages, guard.original_tools, False) if guard.disguised else final,
+                source, "/messages")
     segments.append((final[len(done) :], False))
-    return [(text, flag) for text, flag in segments if text]
+    return [(text, flag) for text, flag in segments if text], guard
 
 
 def tokenize_episode(
@@ -116,8 +134,9 @@ def tokenize_episode(
     """
     ids: list[int] = []
     mask: list[int] = []
-    for text, is_assistant in episode_segments(tokenizer, episode, source):
-        piece = tokenizer.encode(text, add_special_tokens=False)
+    segments, guard = _guarded_segments(tokenizer, episode, source)
+    for text, is_assistant in segments:
+        piece = guard.encode(text)
         ids.extend(piece)
         mask.extend([int(is_assistant)] * len(piece))
     if max_length is not None:
@@ -126,6 +145,34 @@ def tokenize_episode(
 
 
 def tokenize_prompt(tokenizer: Any, tools: list[dict[str, Any]] | None, messages: list[dict[str, Any]]) -> np.ndarray:
-    """Token ids of the conversation so far plus the assistant generation prompt (for rollouts)."""
-    text = _render(tokenizer, canonical_messages(messages), tools, True)
-    return np.asarray(tokenizer.encode(text, add_special_tokens=False), dtype=np.int32)
+    """Token ids of the conversation so far plus the assistant generation prompt (for rollouts, the sampler's chat
+    entry, the OpenAI server and the policy backends); control spellings in the messages and tools stay text."""
+    guard = ControlGuard(tokenizer, canonical_messages(messages), tools)
+    text = _render(tokenizer, guard.messages, guard.tools, True)
+    if guard.disguised:
+        guard.check(text, _render(tokenizer, guard.original_messages, guard.original_tools, True), "<messages>", "/messages")
+    return np.asarray(guard.encode(text), dtype=np.int32)
+
+
+def tokenize_continuation(
+    tokenizer: Any, tools: list[dict[str, Any]] | None, before: list[dict[str, Any]], after: list[dict[str, Any]]
+) -> np.ndarray:
+    """Tokens the template adds after the conversation ``before`` (ending in an assistant turn and its end token)
+    to reach ``after`` plus the generation prompt: tool results and the next header, for a rollout to append.
+
+    Tool results are untrusted: their control spellings stay text, as in :func:`tokenize_prompt`.
+    """
+    guard = ControlGuard(tokenizer, canonical_messages(after), tools)
+    eos = tokenizer.eos_token
+    guarded_before = guard.messages[: len(before)] if guard.disguised else canonical_messages(before)
+    rendered_before = _render(tokenizer, guarded_before, guard.tools, False)
+    rendered_after = _render(tokenizer, guard.messages, guard.tools, True)
+    end_token = IM_END if IM_END in rendered_before else eos
+    if not end_token or end_token not in rendered_before:
+        raise InputError("<messages>", f"/messages/{len(before) - 1}", "the rendered conversation has no end-of-turn token")
+    cut = rendered_before.rfind(end_token) + len(end_token)
+    if not rendered_after.startswith(rendered_before[:cut]):
+        raise InputError("<messages>", "/messages", "the chat template does not render this conversation prefix-stably")
+    if guard.disguised:
+        guard.check(rendered_after, _render(tokenizer, guard.original_messages, guard.original_tools, True), "<messages>", "/messages")
+    return np.asarray(guard.encode(rendered_after[cut:]), dtype=np.int32)

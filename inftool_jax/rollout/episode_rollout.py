@@ -35,8 +35,7 @@ import numpy as np
 
 from inftool_jax.calls.call import Call, ParseResult
 from inftool_jax.calls.formats import get_format
-from inftool_jax.model.chat_template import IM_END
-from inftool_jax.model.episode_tokens import canonical_messages, tokenize_prompt
+from inftool_jax.model.episode_tokens import canonical_messages, tokenize_continuation, tokenize_prompt
 from inftool_jax.grading.reward_target import Attempt, RewardTarget, make_target, targets_from_episode
 from inftool_jax.rollout.tool_env import ToolEnvironment, assistant_message, tool_messages
 
@@ -139,17 +138,6 @@ def agentic_tasks(episode: dict[str, Any], source: str = "<episode>") -> list[Ta
     return tasks
 
 
-def _env_tokens(tokenizer: Any, tools: Any, before: list[dict[str, Any]], after: list[dict[str, Any]]) -> np.ndarray:
-    """Tokens the template adds after an assistant turn ending with its end token: tool results + next generation prompt."""
-    rendered_before = tokenizer.apply_chat_template(before, tools=tools or None, tokenize=False, add_generation_prompt=False)
-    rendered_after = tokenizer.apply_chat_template(after, tools=tools or None, tokenize=False, add_generation_prompt=True)
-    end = rendered_before.rfind(IM_END if IM_END in rendered_before else tokenizer.eos_token)
-    cut = end + len(IM_END if IM_END in rendered_before else tokenizer.eos_token)
-    if not rendered_after.startswith(rendered_before[:cut]):
-        raise ValueError("the chat template does not render the conversation prefix-stably")
-    return np.asarray(tokenizer.encode(rendered_after[cut:], add_special_tokens=False), np.int32)
-
-
 class EpisodeRollouts:
     """Runs tasks through a generation function and the tool environment."""
 
@@ -230,7 +218,7 @@ class EpisodeRollouts:
                 messages[i] = after
                 if turns[i] >= self.max_turns:
                     continue
-                env = _env_tokens(self.tokenizer, tasks[i].episode.get("tools"), before, after)
+                env = tokenize_continuation(self.tokenizer, tasks[i].episode.get("tools"), before, after)
                 if self.max_prompt_tokens is not None and len(seqs[i]) + len(env) > self.max_prompt_tokens:
                     truncated[i] = True
                     continue

@@ -105,11 +105,14 @@ class ShardedJsonl:
         return records
 
     def _open(self) -> int:
-        if self._fd is None or self._lines >= self.shard_size:
-            if self._fd is not None:
-                self.close()
-                self._shard += 1
-                self._lines = 0
+        if self._lines >= self.shard_size:
+            # The current shard is full: move on whether it is open or not. A writer that recovered a
+            # full last shard (killed right after its last line) has no descriptor yet; appending to
+            # that shard anyway shifted every later shard boundary against an uninterrupted run.
+            self.close()
+            self._shard += 1
+            self._lines = 0
+        if self._fd is None:
             self.folder.mkdir(parents=True, exist_ok=True)
             path = self.folder / shard_name(self.prefix, self._shard)
             self._fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o644)

@@ -3,8 +3,10 @@
 Blueprints are written strictly in index order and each one ends as exactly
 one line (kept or rejected), so the processed indices on disk are always a
 prefix 0..k-1. Resuming reads the lines back (cutting a torn tail), rebuilds
-the near-duplicate index from the kept episodes in order, and continues at k:
-the result is identical to an uninterrupted run.
+the near-duplicate index from the kept episodes in order, puts each writer at
+the shard boundary it had reached (a full last shard means the next line opens
+a new one), and continues at k: the result is byte for byte an uninterrupted
+run's, for any kill point (``tests/synth/test_kill_points.py``).
 
 Backends that wait on I/O (``openai``) say how many episodes are worth running
 at once (a ``concurrency`` attribute: the client's request limit). Then a pool
@@ -228,7 +230,10 @@ class Synthesis:
         """The near-duplicate gate, in index order (main thread): it compares with the episodes kept before."""
         if episode is None:
             return None, rejection
-        dup, sig = self.verifier.near_duplicate(episode)
+        # Fingerprint the episode as it will read back from disk: a resumed run rebuilds this index from the
+        # shards, so both must see the same values (a tuple, a non-string key or a float that prints differently
+        # would otherwise give a resumed run another index than the uninterrupted one).
+        dup, sig = self.verifier.near_duplicate(json.loads(json.dumps(episode, ensure_ascii=False)))
         episode["meta"]["verification"] = {"gates": self.gates_on, "passed": dup is None}
         if dup is not None:
             return None, self._rejection(episode, [dup])
