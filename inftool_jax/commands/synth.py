@@ -67,6 +67,8 @@ def _run(args: argparse.Namespace) -> int:
     catalog = load_catalog(settings.spec_paths, warn=lambda line: print(f"inftool: warning: {line}", file=sys.stderr),
                            **settings.catalog_options)
     run = Synthesis(catalog.tools, synth, seed, args.out, settings.source, workers=args.workers)
+    for category, why in run.planner.dropped_categories.items():
+        print(f"inftool: warning: synth.categories.{category}: left out of the mix: {why}", file=sys.stderr)
     try:
         run.open(args.resume)
     except BaseException:

@@ -32,6 +32,8 @@ def synthesize(tools: Sequence[ToolSpec], synth: SynthConfig, seed: int, out: Pa
     from inftool_jax.synth.pipeline import Synthesis
 
     run = Synthesis(list(tools), synth, seed, out, source)
+    for category, why in run.planner.dropped_categories.items():
+        print(f"inftool: warning: synth.categories.{category}: left out of the mix: {why}", file=sys.stderr)
     try:
         run.planner.focus = list(focus)
         run.open(False)

@@ -361,6 +361,7 @@ class Synthesis:
             **self.stats.totals(),
             "diversity": self.stats.diversity(len(self.tools)),
             "unavailable_categories": self.planner.unavailable,
+            "dropped_categories": self.planner.dropped_categories,
             "seconds_this_session": round(self.elapsed, 3),
             "workers_this_session": self.workers,
             "backends_this_session": self.backend_stats(),

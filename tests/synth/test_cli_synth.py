@@ -3,6 +3,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from inftool_jax.cli import main
 from inftool_jax.synth.config import CATEGORIES
 
@@ -95,3 +97,21 @@ def test_synth_with_an_openai_user_prints_and_records_the_client_counters(tmp_pa
 def test_workers_below_one_is_an_input_error(tmp_path, capsys):
     assert main(["synth", "--out", str(tmp_path / "o"), "--num", "5", "--workers", "0", SPECS]) == 2
     assert "--workers" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("spec", ["open_meteo.openapi.yaml", "memory.mcp.yaml"])
+def test_the_shipped_config_on_a_single_real_api_runs_and_records_what_it_left_out(tmp_path, spec, capsys):
+    """A single real API rarely serves all eight categories: those it cannot serve are left out with a warning
+    and recorded in the manifest, not an exit 2."""
+    from inftool_jax.cli import main
+
+    fixture = ROOT / "tests" / "world" / "fixtures" / "real_specs" / spec
+    out = tmp_path / "run"
+    code = main(["synth", "--config", str(ROOT / "configs" / "cpu_tiny.yaml"), "--out", str(out), "--num", "20",
+                 "--quiet", f"specs=[{fixture}]"])
+    assert code == 0
+    manifest = json.loads((out / "manifest.json").read_text())
+    assert manifest["kept"] == 20 and manifest["dropped_categories"]
+    err = capsys.readouterr().err
+    for category in manifest["dropped_categories"]:
+        assert f"synth.categories.{category}: left out of the mix" in err
