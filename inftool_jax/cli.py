@@ -17,7 +17,7 @@ from inftool_jax.errors import InputError
 from inftool_jax.registry import Registry
 
 COMMANDS: Registry = Registry("command", "COMMAND")
-for _name in ("specs", "init_model", "synth", "serve", "train", "eval", "export", "loop", "config"):
+for _name in ("specs", "init_model", "synth", "serve", "train", "eval", "export", "loop", "config", "plan", "import_gguf"):
     COMMANDS.lazy(_name, f"inftool_jax.commands.{_name}:register")
 
 
