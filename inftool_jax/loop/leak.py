@@ -22,15 +22,16 @@ class LeakIndex:
             self.ids.add(str(episode["id"]))
             self.lsh.add(str(episode["id"]), self.lsh.signature(user_text(episode)))
 
+    def leak(self, episode: dict[str, Any]) -> dict[str, Any] | None:
+        """``{"episode", "heldout", "why"}`` when ``episode`` is a held-out one or near-duplicates one, else None."""
+        eid = str(episode["id"])
+        if eid in self.ids:
+            return {"episode": eid, "heldout": eid, "why": "same id"}
+        hit = self.lsh.query(self.lsh.signature(user_text(episode)))
+        if hit is not None:
+            return {"episode": eid, "heldout": hit[0], "why": f"user text near-duplicate (Jaccard ~{hit[1]:.2f})"}
+        return None
+
     def leaks(self, episodes: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
-        """``[{"episode", "heldout", "why"}]`` for each training episode that is a held-out one or near-duplicates one."""
-        out = []
-        for episode in episodes:
-            eid = str(episode["id"])
-            if eid in self.ids:
-                out.append({"episode": eid, "heldout": eid, "why": "same id"})
-                continue
-            hit = self.lsh.query(self.lsh.signature(user_text(episode)))
-            if hit is not None:
-                out.append({"episode": eid, "heldout": hit[0], "why": f"user text near-duplicate (Jaccard ~{hit[1]:.2f})"})
-        return out
+        """The :meth:`leak` record of every training episode that leaks."""
+        return [hit for hit in map(self.leak, episodes) if hit is not None]

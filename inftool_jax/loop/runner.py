@@ -26,6 +26,10 @@ from inftool_jax.synth.dataset import read_episodes
 LOOP_LOG = "loop.jsonl"
 
 
+def _json_or_empty(path: Path) -> dict[str, Any]:
+    return json.loads(path.read_text(encoding="utf-8")) if path.is_file() else {}
+
+
 def iteration_dir(k: int) -> str:
     return f"iter-{k:03d}"
 
@@ -194,7 +198,9 @@ class LoopRunner:
         model = self._model0()
         heldout = self._stage("heldout", lambda out: self._synth(out, loop.heldout_seed, loop.heldout_episodes, desc="held-out"))
         it0 = iteration_dir(0)
-        data = self._stage(f"{it0}/data", lambda out: self._synth(out, data_seeds(cfg.seed, 0)["data"], loop.initial_episodes))
+        synth0 = self._stage(f"{it0}/synth", lambda out: self._synth(out, data_seeds(cfg.seed, 0)["data"], loop.initial_episodes))
+        data = self._stage(f"{it0}/data", lambda out: write_json(out / "parts.json", merge_data(
+            out, [("fresh", read_episodes(synth0))], LeakIndex(read_episodes(heldout)))))
         base = self._evaluate(f"{it0}/eval-base", model, heldout) if loop.eval_base else None
         model, train = self._train("sft", f"{it0}/sft", model, data)
         self.policy = model
@@ -240,7 +246,8 @@ class LoopRunner:
 
         def make_data(out: Path) -> None:
             kept = episodes_by_id([p for p in pools if p.is_dir()], plan["uncertain_episodes"])
-            counts = merge_data(out, [(n, read_episodes(p)) for n, p in parts] + [("uncertain", kept)])
+            counts = merge_data(out, [(n, read_episodes(p)) for n, p in parts] + [("uncertain", kept)],
+                                LeakIndex(read_episodes(heldout)))
             write_json(out / "parts.json", counts)
 
         data = self._stage(f"{it}/data", make_data)
@@ -304,6 +311,7 @@ class LoopRunner:
                     "reward_mean": next((t.get("reward_mean") for t in reversed(trains) if t.get("reward_mean") is not None), None),
                 },
                 "leaks": self._leaks(heldout, data),
+                "leaks_dropped": len(_json_or_empty(data / "parts.json").get("leaks_dropped", [])),
             }
             if result.get("bfcl") is not None:
                 row["bfcl"] = result["bfcl"]

@@ -52,16 +52,22 @@ def focus_list(cases: Iterable[dict[str, Any]], per_case: int) -> list[Focus]:
     return [Focus(c["category"], tuple(c["tools"])) for c in cases for _ in range(per_case)]
 
 
-def merge_data(out: Path, parts: Sequence[tuple[str, Iterable[dict[str, Any]]]]) -> dict[str, int]:
+def merge_data(out: Path, parts: Sequence[tuple[str, Iterable[dict[str, Any]]]], leak_index: Any = None) -> dict[str, Any]:
     """Write the episodes of every ``(name, episodes)`` part into ``out/episodes-00000.jsonl``; counts per part.
 
     Each episode's ``meta.loop_part`` says which part it came from (failure expansion, fresh, uncertain kept).
+    Episodes ``leak_index`` finds (a held-out episode, or a near-duplicate of one) are left out and listed under
+    ``"leaks_dropped"``, so no training set ever holds one.
     """
-    counts: dict[str, int] = {}
+    counts: dict[str, Any] = {"leaks_dropped": []}
     with open(out / shard_name("episodes", 0), "w", encoding="utf-8") as f:
         for name, episodes in parts:
             counts[name] = 0
             for episode in episodes:
+                hit = leak_index.leak(episode) if leak_index is not None else None
+                if hit is not None:
+                    counts["leaks_dropped"].append(hit)
+                    continue
                 episode = {**episode, "meta": {**(episode.get("meta") or {}), "loop_part": name}}
                 f.write(json.dumps(episode, ensure_ascii=False, allow_nan=False) + "\n")
                 counts[name] += 1

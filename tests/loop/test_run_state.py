@@ -68,3 +68,17 @@ def test_leaks_are_found_by_id_and_by_near_duplicate_user_text():
     ]
     found = index.leaks(train)
     assert [(f["episode"], f["why"].split(" (")[0]) for f in found] == [("h1", "same id"), ("t1", "user text near-duplicate")]
+
+
+def test_training_data_never_holds_a_held_out_episode(tmp_path):
+    from inftool_jax.loop.targeted_synth import merge_data
+    from inftool_jax.synth.dataset import read_episodes
+
+    heldout = [_episode("h1", "Please book a table for four at Luigi's on Friday at seven in the evening, thanks a lot")]
+    fresh = [_episode("t1", "please book a table for four at luigi's on friday at seven in the evening, thanks a lot"),
+             _episode("t2", "What is the weather in Oslo tomorrow morning and should I take an umbrella with me")]
+    counts = merge_data(tmp_path, [("fresh", fresh), ("uncertain", [_episode("h1", "x")])], LeakIndex(heldout))
+    assert [e["id"] for e in read_episodes(tmp_path)] == ["t2"]
+    assert counts["fresh"] == 1 and counts["uncertain"] == 0
+    assert [d["episode"] for d in counts["leaks_dropped"]] == ["t1", "h1"]
+    assert LeakIndex(heldout).leaks(read_episodes(tmp_path)) == []
