@@ -180,6 +180,9 @@ class LoopRunner:
 
                 summary = run_grpo(self.config, model_dir, data_dir, out, progress=self.progress)
                 summary = {"stage": "grpo", **{k: v for k, v in summary.items() if isinstance(v, (int, float, str))}}
+                logged = [json.loads(line) for line in (out / "metrics.jsonl").read_text().splitlines() if line.strip()] \
+                    if (out / "metrics.jsonl").is_file() else []
+                summary["steps"] = max((int(r.get("step", 0)) for r in logged), default=0)
             shutil.rmtree(out / "checkpoints", ignore_errors=True)  # the stage is over: only its model is kept
             write_json(out / "stage_summary.json", summary)
 
