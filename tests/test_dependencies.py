@@ -33,6 +33,7 @@ MODULE_TO_DIST = {
 # Declared but never imported by name, each for a reason that a run needs it.
 NEEDED_WITHOUT_IMPORT = {
     "array-record": "tfds's array_record file format, which synth/tfds_builder.py writes (tfds imports it)",
+    "importlib-resources": "tensorflow_datasets imports it without declaring it (synth/tfds_builder.py fails without)",
 }
 
 

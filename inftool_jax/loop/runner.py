@@ -163,8 +163,7 @@ class LoopRunner:
                 "categories": {c: v["accuracy"] for c, v in result["categories"].items()},
                 "groups": result.get("groups", {}),
                 "missing_groups": sorted(result.get("missing_groups", {})),
-                "entries_per_s": {c: g.get("entries_per_s") for c, g in result.get("generation", {}).items()},
-            })
+            })  # timings stay in bfcl_scores.json: loop.jsonl holds only what a rerun reproduces
 
         path = self._stage(name, make)
         return json.loads((path / "summary.json").read_text(encoding="utf-8"))

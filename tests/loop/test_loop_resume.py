@@ -88,8 +88,12 @@ def test_kill_at_stage_boundaries_and_mid_stage_then_resume_equals_an_uninterrup
 
 @pytest.mark.slow
 def test_a_resume_with_other_settings_is_refused_naming_the_key(tmp_path):
+    from inftool_jax.config import load_config
+
     out = tmp_path / "run"
-    (out).mkdir()
-    (out / "config.json").write_text(json.dumps({"loop": {"iterations": 5}}))
+    out.mkdir()
+    # the run was started with the same command but loop.iterations=5
+    started = load_config(ROOT / "configs" / "cpu_tiny.yaml", [*SMALL, "loop.iterations=5"]).model_dump(mode="json")
+    (out / "config.json").write_text(json.dumps(started))
     proc = subprocess.run(command(out, "--resume"), capture_output=True, text=True, timeout=120)
     assert proc.returncode == 2 and "loop.iterations" in proc.stderr and "Traceback" not in proc.stderr
