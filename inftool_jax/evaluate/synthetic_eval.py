@@ -30,19 +30,26 @@ from inftool_jax.rollout.episode_rollout import Rollout
 from inftool_jax.synth.episode import turn_to_bfcl_answer
 
 
-def exact_match(rollout: Rollout) -> bool:
-    """The checker's verdict on one single-turn rollout (see the module docstring)."""
+def turn_error_type(rollout: Rollout) -> str | None:
+    """Why one single-turn rollout is wrong, in the checker's words (None when it is right)."""
     task = rollout.task
     turn = task.episode["ground_truth"][task.turn_indices[0]]
     parsed = rollout.attempt.parsed
     if not parsed.ok:
-        return False
-    if turn.get("decision", "call") != "call":
-        return not parsed.calls
+        return "format:unparseable"
+    decision = turn.get("decision", "call")
+    if decision != "call":
+        return "decision:called_instead_of_" + decision if parsed.calls else None
     if not parsed.calls:
-        return False
+        return "decision:no_call"
     docs = [t.get("function", t) for t in task.episode.get("tools") or []]
-    return bool(check_calls(parsed.calls, turn_to_bfcl_answer(turn), docs, "parallel", matching="optimal").valid)
+    verdict = check_calls(parsed.calls, turn_to_bfcl_answer(turn), docs, "parallel", matching="optimal")
+    return None if verdict.valid else (verdict.error_type or "checker:invalid")
+
+
+def exact_match(rollout: Rollout) -> bool:
+    """The checker's verdict on one single-turn rollout (see the module docstring)."""
+    return turn_error_type(rollout) is None
 
 
 def score_rollouts(rollouts: Sequence[Rollout], reward_config: RewardConfig) -> dict[str, Any]:

@@ -11,28 +11,10 @@ from typing import Any, Sequence
 
 import numpy as np
 
-from inftool_jax.grading.bfcl_checker import check_calls
+from inftool_jax.evaluate.synthetic_eval import turn_error_type
 from inftool_jax.grading.reward_config import RewardConfig
 from inftool_jax.model.episode_tokens import tokenize_episode
 from inftool_jax.sft.trainer import assistant_turns
-from inftool_jax.synth.episode import turn_to_bfcl_answer
-
-
-def error_type(rollout: Any) -> str | None:
-    """The checker's error type for one single-turn rollout (None when the turn is right)."""
-    task = rollout.task
-    turn = task.episode["ground_truth"][task.turn_indices[0]]
-    parsed = rollout.attempt.parsed
-    if not parsed.ok:
-        return "format:unparseable"
-    decision = turn.get("decision", "call")
-    if decision != "call":
-        return "decision:called_instead_of_" + decision if parsed.calls else None
-    if not parsed.calls:
-        return "decision:no_call"
-    docs = [t.get("function", t) for t in task.episode.get("tools") or []]
-    verdict = check_calls(parsed.calls, turn_to_bfcl_answer(turn), docs, "parallel", matching="optimal")
-    return None if verdict.valid else (verdict.error_type or "checker:invalid")
 
 
 def ground_truth_tools(task: Any) -> list[str]:
@@ -84,7 +66,7 @@ def probe_rows(rollouts: Sequence[Any], scored: dict[str, Any], logprobs: dict[t
         task = rollout.task
         rows.append({
             **{k: v for k, v in row.items() if k != "text"},
-            "error_type": error_type(rollout),
+            "error_type": turn_error_type(rollout),
             "tools": ground_truth_tools(task),
             "gt_logprob": logprobs.get((task.episode["id"], task.message_index)),
             "source": task.source,

@@ -82,9 +82,6 @@ class RunState:
     def path(self, name: str) -> Path:
         return self.root / name
 
-    def done(self, name: str) -> bool:
-        return self.path(name).is_dir()
-
     @property
     def last_finished(self) -> str | None:
         return self.finished[-1] if self.finished else None

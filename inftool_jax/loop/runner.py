@@ -58,6 +58,7 @@ class LoopRunner:
             raise InputError(self.source, "loop.heldout_seed", f"{self.loop.heldout_seed} is also a training or probe "
                              "data seed of this run; choose another")
         self._started = time.perf_counter()
+        self._heldout_index: LeakIndex | None = None
         self.policy: Path | None = None  # the newest model, for synthesis backends that play the policy
 
     # ---- helpers -----------------------------------------------------------
@@ -188,9 +189,14 @@ class LoopRunner:
         path = self._stage(name, make)
         return path, json.loads((path / "stage_summary.json").read_text(encoding="utf-8"))
 
+    def _leak_index(self, heldout: Path) -> LeakIndex:
+        """The held-out set's leak index, built once per run (the held-out set never changes)."""
+        if self._heldout_index is None:
+            self._heldout_index = LeakIndex(read_episodes(heldout))
+        return self._heldout_index
+
     def _leaks(self, heldout: Path, data_dir: Path) -> int:
-        index = LeakIndex(read_episodes(heldout))
-        return len(index.leaks(read_episodes(data_dir)))
+        return len(self._leak_index(heldout).leaks(read_episodes(data_dir)))
 
     # ---- the loop ----------------------------------------------------------
 
@@ -202,7 +208,7 @@ class LoopRunner:
         it0 = iteration_dir(0)
         synth0 = self._stage(f"{it0}/synth", lambda out: self._synth(out, data_seeds(cfg.seed, 0)["data"], loop.initial_episodes))
         data = self._stage(f"{it0}/data", lambda out: write_json(out / "parts.json", merge_data(
-            out, [("fresh", read_episodes(synth0))], LeakIndex(read_episodes(heldout)))))
+            out, [("fresh", read_episodes(synth0))], self._leak_index(heldout))))
         base = self._evaluate(f"{it0}/eval-base", model, heldout) if loop.eval_base else None
         model, train = self._train("sft", f"{it0}/sft", model, data)
         self.policy = model
@@ -249,7 +255,7 @@ class LoopRunner:
         def make_data(out: Path) -> None:
             kept = episodes_by_id([p for p in pools if p.is_dir()], plan["uncertain_episodes"])
             counts = merge_data(out, [(n, read_episodes(p)) for n, p in parts] + [("uncertain", kept)],
-                                LeakIndex(read_episodes(heldout)))
+                                self._leak_index(heldout))
             write_json(out / "parts.json", counts)
 
         data = self._stage(f"{it}/data", make_data)
