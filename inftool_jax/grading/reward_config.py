@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import numpy as np
+from typing import Literal
+
 from pydantic import model_validator
 
 from inftool_jax.config_base import Section
@@ -30,6 +32,14 @@ class RewardConfig(Section):
     """At the first failed gate among selection / arguments / execution, give that gate's weight times the share that was right
     (selection: common names / max(count made, count expected); arguments: calls in the largest matching whose arguments pass / calls
     expected; execution: calls whose outcome matches under the best matching (+1 for the final state when scored) / their count)."""
+    argument_credit: Literal["slots", "calls"] = "slots"
+    """What the partial credit of a failed argument gate counts. ``slots``: argument slots - each expected call is set
+    against its best same-name made call (exact for one expected call; a relaxation of the matching for several), and
+    the turn's share is (needed parameters given with an accepted value) / (needed parameters + given parameters that
+    are not needed and not accepted, an unknown parameter or a left-out schema-required one counting once), pooled over
+    the expected calls; one wrong digit in one of three arguments then earns 2/3 of the gate, so GRPO can tell a nearly
+    right call from a wrong one. ``calls``: calls in the largest matching whose arguments all pass / calls expected
+    (one wrong argument of a single call earns nothing)."""
     clarify_needs_question: bool = True
     """A clarification turn passes the decision gate only if the text (no call) contains a '?'."""
     max_calls: int = 6
@@ -69,9 +79,16 @@ def gated_reward_value(config: RewardConfig, first_failed: int, num: int, den: i
     return float(np.float32(value))
 
 
+def max_share_den(config: RewardConfig) -> int:
+    """The largest partial-credit denominator the kernel can produce: calls (+1 for the final state), or pooled
+    argument slots (per expected call at most max_params needed + the unknown-parameter mark, or 1)."""
+    calls = config.max_calls + 1
+    return max(calls, config.max_calls * (config.max_params + 1)) if config.argument_credit == "slots" else calls
+
+
 def reward_table(config: RewardConfig) -> np.ndarray:
-    """``table[first_failed, num, den]`` for every count the kernel can produce (den <= max_calls + 1)."""
-    n = config.max_calls + 2
+    """``table[first_failed, num, den]`` for every count the kernel can produce (den <= max_share_den)."""
+    n = max_share_den(config) + 1
     table = np.zeros((len(GATES) + 1, n, n), np.float32)
     for k in range(len(GATES) + 1):
         for den in range(n):

@@ -67,6 +67,28 @@ def _edge_masks(ok: jnp.ndarray) -> jnp.ndarray:
     return jnp.sum(ok.astype(jnp.int32) << jnp.arange(c, dtype=jnp.int32)[None, :, None], axis=1)
 
 
+def slot_share(given: jnp.ndarray, accept: jnp.ndarray, need: jnp.ndarray, same_name: jnp.ndarray, n_e: jnp.ndarray) -> tuple:
+    """The argument gate's pooled slot share (see ``reward_reference.slot_share``): ``(num [N], den [N])``.
+
+    ``given`` [C(i), 1, N], ``accept`` [C(i), C(j), N], ``need`` [1, C(j), N], ``same_name`` [C(i), C(j), N].
+    Per pair: right = needed slots given and accepted; den = needed slots + given slots neither needed nor accepted
+    (the POISON bit is one of those); (1, 1) when den is 0. Per expected call the best made call of its name (largest
+    right/den by cross-multiplication, then the larger den), summed over the expected calls.
+    """
+    count = jax.lax.population_count
+    right = count(given & accept & need)
+    den = count(need) + count(given & ~accept & ~need)
+    right, den = jnp.where(den == 0, 1, right), jnp.maximum(den, 1)
+    best_r = jnp.full(right.shape[1:], -1, jnp.int32)
+    best_d = jnp.ones(right.shape[1:], jnp.int32)
+    for i in range(right.shape[0]):  # C is small and static: a running best over made calls
+        r, d = right[i], den[i]
+        better = same_name[i] & ((r * best_d > best_r * d) | ((r * best_d == best_r * d) & (d > best_d)))
+        best_r, best_d = jnp.where(better, r, best_r), jnp.where(better, d, best_d)
+    real = jnp.arange(right.shape[1])[:, None] < n_e[None, :]
+    return jnp.sum(jnp.where(real, best_r, 0), axis=0), jnp.sum(jnp.where(real, best_d, 0), axis=0)
+
+
 def make_reward_kernel(config: RewardConfig) -> Callable:
     """A jitted ``kernel(attempts [width_a, N] int32, targets [width_t, U] int32, fallback_reward [N] float32) -> dict``.
 
@@ -79,6 +101,7 @@ def make_reward_kernel(config: RewardConfig) -> Callable:
     C = L.C
     table = np.asarray(reward_table(config))
     needs_question = config.clarify_needs_question
+    by_slots = config.argument_credit == "slots"
     n_gates = len(GATES)
 
     def feats(m: jnp.ndarray, start: int) -> jnp.ndarray:
@@ -107,9 +130,14 @@ def make_reward_kernel(config: RewardConfig) -> Callable:
         given = feats(a, L.GIVEN)[:, None, :]
         accept = a[L.ACCEPT : L.ACCEPT + C * C].reshape(C, C, -1)
         missing = feats(t, L.NEED)[None, :, :] & ~given
-        ok = (((given & ~accept) | missing) == 0) & (mn[:, None, :] == en[None, :, :])
+        same_name = mn[:, None, :] == en[None, :, :]
+        ok = (((given & ~accept) | missing) == 0) & same_name
         matched = max_matching_from_masks(_edge_masks(ok))
         args_ok = matched == n_e
+        if by_slots:
+            args_num, args_den = slot_share(given, accept, feats(t, L.NEED)[None, :, :], same_name, n_e)
+        else:
+            args_num, args_den = matched, n_e
 
         # execution
         same_out = ok & (feats(a, L.RESULT)[:, None, :] == feats(t, L.TRESULT)[None, :, :])
@@ -125,8 +153,8 @@ def make_reward_kernel(config: RewardConfig) -> Callable:
         first_failed = jnp.sum(jnp.cumprod(gates.astype(jnp.int32), axis=0), axis=0).astype(jnp.int32)
         zero = jnp.zeros_like(first_failed)
         at = [first_failed == 2, first_failed == 3, first_failed == 4]
-        num = jnp.select(at, [common, matched, executed + state_n], zero)
-        den = jnp.select(at, [sel_den, n_e, n_e + state_scored.astype(jnp.int32)], zero)
+        num = jnp.select(at, [common, args_num, executed + state_n], zero)
+        den = jnp.select(at, [sel_den, args_den, n_e + state_scored.astype(jnp.int32)], zero)
         reward = jnp.asarray(table)[first_failed, num, den]
 
         use = (flags & FALLBACK) != 0

@@ -10,6 +10,8 @@ Gates in order (DESIGN.md §5), each stopping credit for all after it:
    every pair passes the BFCL checker's per-call check (``inftool_jax.grading.bfcl_checker``,
    prepared once per target: ``target.checks``);
    order-free and exact (largest bipartite matching, not BFCL's greedy scan);
+   its partial credit counts argument slots or calls (``RewardConfig.argument_credit``,
+   :func:`slot_share`);
 5. execution - only when the target has ``results``: a perfect matching exists
    in which every pair also has equal execution outputs, and the final state
    equals ``target.state`` when that is given. Otherwise the gate passes.
@@ -20,6 +22,7 @@ Turns that expect no call pass gates 3-5 once the decision is right.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from inftool_jax.grading.reward_config import GATES, RewardConfig, gated_reward_value
 from inftool_jax.grading.reward_target import Attempt, RewardTarget
@@ -53,6 +56,43 @@ def max_matching(edges: list[list[bool]]) -> int:
     return sum(augment(row, set()) for row in range(len(edges)))
 
 
+def _pair_slots(made: Any, check: Any, known: set, required: tuple) -> tuple[int, int]:
+    """``(right, den)`` of made call ``made`` against expected call ``check`` (same name): needed parameters given with
+    an accepted value, over needed parameters + given ones neither needed nor accepted (+1 once for any unknown
+    parameter or left-out schema-required one); ``(1, 1)`` when that is nothing at all."""
+    args = made.arguments
+    need = set(check.missing_optional)  # ground-truth parameters whose acceptable values lack ""
+    rules = check.params
+
+    def accepted(p: str) -> bool:
+        rule = rules.get(p)
+        return rule is not None and rule.check(args[p]) is None
+
+    right = sum(1 for p in need if p in args and accepted(p))
+    wrong = sum(1 for p in args if p in known and p not in need and not accepted(p))
+    wrong += int(any(p not in known for p in args) or not set(required) <= args.keys())
+    den = len(need) + wrong
+    return (right, den) if den else (1, 1)
+
+
+def slot_share(made: list, target: RewardTarget) -> tuple[int, int]:
+    """The argument gate's pooled slot share: each expected call against its best same-name made call (largest
+    right/den, then the larger den), right and den summed over the expected calls."""
+    num = den = 0
+    for j, call in enumerate(target.calls):
+        known = {p for c in target.calls if c.name == call.name for p in c.arguments}
+        required = target.functions[call.name].required
+        best = (-1, 1)
+        for m in made:
+            if m.name != call.name:
+                continue
+            r, d = _pair_slots(m, target.checks[j], known, required)
+            if r * best[1] > best[0] * d or (r * best[1] == best[0] * d and d > best[1]):
+                best = (r, d)
+        num, den = num + best[0], den + best[1]
+    return num, den
+
+
 def _outcome(config: RewardConfig, first_failed: int, num: int = 0, den: int = 0) -> GateOutcome:
     passed = tuple(g < first_failed for g in range(len(GATES)))
     return GateOutcome(gated_reward_value(config, first_failed, num, den), passed, first_failed, num, den)
@@ -83,6 +123,8 @@ def score_reference(attempt: Attempt, target: RewardTarget, config: RewardConfig
     ok = [[check.check(c.name, c.arguments).valid for check in target.checks] for c in made]
     matched = max_matching(ok)
     if matched < len(expected):
+        if config.argument_credit == "slots":
+            return _outcome(config, 3, *slot_share(made, target))
         return _outcome(config, 3, matched, len(expected))
 
     if target.results is None:

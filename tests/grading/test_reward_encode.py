@@ -32,8 +32,10 @@ def _attempt(*calls):
     return Attempt(ParseResult(True, [Call("plan", c) for c in calls], ""))
 
 
-def _score_both(cases, config=RewardConfig()):
-    """Kernel and reference on the same batch; returns (kernel rewards, by_reference flags, reference rewards)."""
+def _score_both(cases, config=RewardConfig(argument_credit="calls")):
+    """Kernel and reference on the same batch; returns (kernel rewards, by_reference flags, reference rewards).
+
+    Call-level argument credit by default: the expected rewards below pin what the encoder accepts, one call at a time."""
     attempts, targets = zip(*cases)
     out = GatedReward(config).score(list(attempts), list(targets))
     ref = [score_reference(a, t, config) for a, t in cases]
@@ -138,7 +140,7 @@ def test_what_is_not_representable_falls_back_to_the_reference():
 
 def test_target_encodings_are_reused_across_batches_with_fresh_value_memos():
     target = make_target("call", [{"name": "plan", "arguments": {"stops": [[]], "label": ["Paris"]}}], TOOLS)
-    scorer = GatedReward(RewardConfig())
+    scorer = GatedReward(RewardConfig(argument_credit="calls"))
     first = scorer.score([_attempt({"stops": [], "label": "paris"}), _attempt({"stops": [], "label": "rome"})], [target] * 2)
     second = scorer.score([_attempt({"stops": [], "label": "rome"}), _attempt({"stops": [], "label": "PARIS"})], [target] * 2)
     assert list(first.rewards) == [1.0, 0.5] and list(second.rewards) == [0.5, 1.0]
@@ -147,7 +149,7 @@ def test_target_encodings_are_reused_across_batches_with_fresh_value_memos():
 
 def test_batches_within_one_bucket_share_one_compiled_kernel():
     target = make_target("call", [{"name": "plan", "arguments": {"stops": [[]]}}], TOOLS)
-    scorer = GatedReward(RewardConfig())
+    scorer = GatedReward(RewardConfig(argument_credit="calls"))
     for n in (17, 20, 25, 32):
         out = scorer.score([_attempt({"stops": []})] * n, [target] * n)
         assert out.rewards.shape == (n,) and (out.rewards == 1.0).all()
