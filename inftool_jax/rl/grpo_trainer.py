@@ -290,7 +290,9 @@ class GRPOTrainer:
         s = -(-longest // mult) * mult
         if self.grpo.rollout == "single":  # a single turn never exceeds max_completion_length: no wider bucket
             s = min(s, self.grpo.max_completion_length)
-        s = max(1, min(s, self.train.max_length - width))
+        # The suffix is never cut to fit max_length beside the *bucketed* prompt width: a batch whose longest prompt
+        # bucketed to max_length would train one token per completion (the padding is not part of any sequence).
+        s = max(1, min(s, self.train.max_length))
         suffix = np.full((rows, s), pad, np.int32)
         suffix_mask = np.zeros((rows, s), np.int32)
         loss_mask = np.zeros((rows, s), np.int32)

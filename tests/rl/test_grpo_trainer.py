@@ -195,3 +195,25 @@ def test_shared_prefix_logprobs_equal_the_full_forward_on_the_policy_tokens(mode
         n = len(r.tokens) - r.prompt_len
         np.testing.assert_allclose(np.asarray(logp[i, :n]), np.asarray(want[i, r.prompt_len - 1: r.prompt_len - 1 + n]),
                                    rtol=1e-5, atol=1e-5)
+
+
+def test_shared_prompt_layout_trains_every_completion_token_when_the_prompt_bucket_reaches_max_length(model, tmp_path):
+    """Prompts of 9 tokens bucket to width 12; with max_length 16 the completions (up to 6 tokens) still fit whole."""
+    from types import SimpleNamespace
+
+    from inftool_jax.grading.gated_reward import RewardBatch
+    from inftool_jax.grading.reward_config import RewardConfig
+    from inftool_jax.model.config import MeshConfig
+    from inftool_jax.model.sharding import make_mesh
+    from inftool_jax.rl.grpo_trainer import GRPOTrainer
+    from inftool_jax.train.config import TrainConfig
+
+    mesh = make_mesh(MeshConfig(data=1, fsdp=-1, tp=1))
+    grpo = GRPOStageConfig(num_generations=2, prompts_per_step=2, max_completion_length=8, drop_zero_variance_groups=False)
+    rollouts = _rollouts()
+    rewards = RewardBatch(np.array([1.0, -1.0, 0.5, -0.5], np.float32), np.zeros((4, 5), bool), np.zeros(4, np.int32), np.zeros(4, bool))
+    train = TrainConfig(micro_batches=1, bucket_multiple=4, max_length=16, warmup_steps=0, tensorboard=False)
+    trainer = GRPOTrainer(model, SimpleNamespace(pad_token_id=0), None, mesh, grpo, train, RewardConfig(), 2, 0, tmp_path, log_to_files=False)
+    arrays = trainer.build_batch(rollouts, rewards).arrays
+    assert arrays["prefix_tokens"].shape[1] == 12
+    assert int(arrays["loss_mask"].sum()) == 18  # 3 + 6 + 3 + 6 policy tokens, none cut
