@@ -21,6 +21,7 @@ from inftool_jax.rl.grpo_stage_config import GRPOStageConfig
 from inftool_jax.grading.reward_config import RewardConfig
 from inftool_jax.loop.config import LoopConfig
 from inftool_jax.rollout.sampling_config import SamplingConfig
+from inftool_jax.serve.sglang_config import RolloutConfig, SGLangConfig
 from inftool_jax.sft.config import SFTConfig
 from inftool_jax.synth.config import SynthConfig
 from inftool_jax.tools.specs_config import SpecsConfig
@@ -62,6 +63,10 @@ class Config(Section):
     """GRPO stage: its schedule, generations per prompt, advantages, clipping, KL, loss type, rollouts."""
     loop: LoopConfig = LoopConfig()
     """The closed loop (`inftool loop`): iterations, targeting, per-round data budget, held-out set."""
+    rollout: RolloutConfig = RolloutConfig()
+    """Rollout engine: the in-JAX sampler (inprocess) or an SGLang server (sglang)."""
+    sglang: SGLangConfig = SGLangConfig()
+    """The SGLang server of `rollout.engine: sglang`: its URL or launch command, timeouts, retries, weight syncs."""
 
     _base_dir: Path = PrivateAttr(default_factory=Path.cwd)
 

@@ -21,6 +21,7 @@ from inftool_jax.loop.leak import LeakIndex
 from inftool_jax.loop.plan import make_plan, static_plan
 from inftool_jax.loop.run_state import RunState, clean_json, write_json
 from inftool_jax.loop.targeted_synth import episodes_by_id, focus_list, merge_data, synthesize, with_mix
+from inftool_jax.loop.weight_handover import WeightHandover
 from inftool_jax.synth.dataset import read_episodes
 
 LOOP_LOG = "loop.jsonl"
@@ -60,6 +61,7 @@ class LoopRunner:
         self._started = time.perf_counter()
         self._heldout_index: LeakIndex | None = None
         self.policy: Path | None = None  # the newest model, for synthesis backends that play the policy
+        self.handover = WeightHandover(config, self.root, self.say)  # rollout.engine: sglang; else inert
 
     # ---- helpers -----------------------------------------------------------
 
@@ -103,7 +105,9 @@ class LoopRunner:
         synth = self.config.synth if weights is None else with_mix(self.config.synth, weights)
         roles = synth.backends.model_dump()
         if "policy" in roles.values():
-            if self.policy is not None:
+            if self.policy is not None and self.handover.enabled:
+                synth = self.handover.synth_config(synth, self.policy)  # the server plays the current policy
+            elif self.policy is not None:
                 # The current (trained) policy plays its role ("the improved model generates the next data");
                 # only episodes that pass verification are kept, as for every backend.
                 synth = synth.model_copy(update={"policy": synth.policy.model_copy(update={"model_path": str(self.policy)})})
@@ -178,7 +182,8 @@ class LoopRunner:
             else:
                 from inftool_jax.rl.grpo_run import run_grpo
 
-                summary = run_grpo(self.config, model_dir, data_dir, out, progress=self.progress)
+                summary = run_grpo(self.config, model_dir, data_dir, out, progress=self.progress,
+                                   endpoint=self.handover.serve(model_dir))
                 summary = {"stage": "grpo", **{k: v for k, v in summary.items() if isinstance(v, (int, float, str))}}
                 logged = [json.loads(line) for line in (out / "metrics.jsonl").read_text().splitlines() if line.strip()] \
                     if (out / "metrics.jsonl").is_file() else []
@@ -187,6 +192,7 @@ class LoopRunner:
             write_json(out / "stage_summary.json", summary)
 
         path = self._stage(name, make)
+        self.handover.after_train(path)
         return path, json.loads((path / "stage_summary.json").read_text(encoding="utf-8"))
 
     def _leak_index(self, heldout: Path) -> LeakIndex:
@@ -202,6 +208,12 @@ class LoopRunner:
 
     def run(self) -> list[dict[str, Any]]:
         """Run (or resume) the whole loop; returns the ``loop.jsonl`` rows."""
+        try:
+            return self._run()
+        finally:
+            self.handover.close()
+
+    def _run(self) -> list[dict[str, Any]]:
         cfg, loop = self.config, self.loop
         model = self._model0()
         heldout = self._stage("heldout", lambda out: self._synth(out, loop.heldout_seed, loop.heldout_episodes, desc="held-out"))

@@ -78,8 +78,11 @@ def task_order(num_tasks: int, step: int, per_step: int, seed: int) -> list[int]
 
 
 def run_grpo(config: GRPOExperiment, model_dir: str | Path, data_dir: str | Path, out_dir: str | Path, resume: bool = False,
-             progress: bool = True) -> dict[str, Any]:
-    """Train with GRPO; returns the last step's metrics (see the module docstring)."""
+             progress: bool = True, endpoint: Any = None) -> dict[str, Any]:
+    """Train with GRPO; returns the last step's metrics (see the module docstring).
+
+    Rollouts come from the engine ``rollout.engine`` names (:mod:`inftool_jax.serve.rollout_engines`); with
+    ``sglang``, ``endpoint`` is the caller's running server (the loop's), else one is made from ``sglang:``."""
     import jax
     from tqdm import tqdm
 
@@ -89,6 +92,7 @@ def run_grpo(config: GRPOExperiment, model_dir: str | Path, data_dir: str | Path
     from inftool_jax.rl.grpo_trainer import GRPOTrainer
     from inftool_jax.rollout.episode_rollout import EpisodeRollouts
     from inftool_jax.rollout.tool_env import ToolEnvironment
+    from inftool_jax.serve.rollout_engines import make_rollout_engine
     from inftool_jax.train.metrics import measure_peak_flops
 
     grpo, train, reward = sections(config)
@@ -104,7 +108,11 @@ def run_grpo(config: GRPOExperiment, model_dir: str | Path, data_dir: str | Path
     tasks = load_tasks(data_dir, env, grpo)
     total = train.max_steps or max(1, train.epochs * len(tasks) // grpo.prompts_per_step)
     rollouts = EpisodeRollouts(tokenizer, env, reward.call_format, grpo.max_turns, max_prompt_tokens=train.max_length)
-    trainer = GRPOTrainer(model, tokenizer, rollouts, mesh, grpo, train, reward, total, seed, out)
+    rollout_cfg = getattr(config, "rollout", None)
+    engine = make_rollout_engine(rollout_cfg.engine if rollout_cfg is not None else "inprocess", tokenizer=tokenizer,
+                                 mesh=mesh, model_dir=model_dir, out_dir=out, sglang=getattr(config, "sglang", None),
+                                 endpoint=endpoint, base_dir=getattr(config, "_base_dir", None))
+    trainer = GRPOTrainer(model, tokenizer, rollouts, mesh, grpo, train, reward, total, seed, out, engine=engine)
     if resume:
         trainer.trainer.resume()
     peak = train.peak_flops or measure_peak_flops()
@@ -125,6 +133,7 @@ def run_grpo(config: GRPOExperiment, model_dir: str | Path, data_dir: str | Path
                 trainer.trainer.save({"grpo_step": trainer.grpo_step})
     finally:
         bar.close()
+        engine.close()
     save_pretrained(trainer.policy(), out, tokenizer_dir=model_dir, progress=False)
     trainer.trainer.close()
     return last

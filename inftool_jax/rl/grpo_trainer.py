@@ -53,7 +53,6 @@ from inftool_jax.rl.grpo_loss import grpo_loss
 from inftool_jax.rl.grpo_stage_config import GRPOStageConfig
 from inftool_jax.rl.loss_aggregation import TOKEN_WEIGHTED
 from inftool_jax.rollout.episode_rollout import EpisodeRollouts, Rollout, Task, pad_rollouts
-from inftool_jax.rollout.policy_generate import sampler_generate_fn
 from inftool_jax.rollout.sampling_config import SamplingConfig
 from inftool_jax.train.config import TrainConfig
 from inftool_jax.train.metrics import matmul_params, train_flops_per_token
@@ -177,7 +176,9 @@ class GRPOTrainer:
         seed: int,
         out_dir: str | Path,
         log_to_files: bool = True,
+        engine: Any = None,
     ):
+        from inftool_jax.serve.rollout_engines import InProcessEngine
         from inftool_jax.train.loop import Trainer
 
         self.grpo, self.reward_config = grpo, reward
@@ -204,6 +205,9 @@ class GRPOTrainer:
         self.sampling = SamplingConfig(
             max_new_tokens=grpo.max_completion_length, temperature=grpo.temperature, top_p=grpo.top_p, top_k=grpo.top_k,
         )
+        # Where completions come from (rollout.engine): the in-JAX sampler on these params, or a server.
+        self.engine = engine if engine is not None else InProcessEngine(tokenizer, mesh)
+        self.engine_metrics: dict[str, float] = {}
 
     @property
     def state(self) -> TrainState:
@@ -221,14 +225,38 @@ class GRPOTrainer:
         return self.trainer.model()
 
     def collect(self, tasks: Sequence[Task], key: jax.Array) -> tuple[list[Rollout], RewardBatch]:
-        """G rollouts per task (contiguous per task) and their gated rewards."""
-        from inftool_jax.rollout.sampler import Sampler
-
-        generate = sampler_generate_fn(Sampler(self.policy(), self.tokenizer, self.mesh), self.sampling, key)
+        """G rollouts per task (contiguous per task) and their gated rewards, from the rollout engine."""
+        generate = self.engine.generate_fn(self.policy(), self.sampling, key, self.grpo_step)
         run = self.rollouts.run_agentic if self.grpo.rollout == "agentic" else self.rollouts.run_single
         rollouts = run(tasks, generate, num_generations=self.grpo.num_generations)
         rewards = self.scorer.score([r.attempt for r in rollouts], [r.task.target for r in rollouts])
+        self.engine_metrics = {**self.engine.metrics(), **self.logprob_gap(rollouts)}
         return rollouts, rewards
+
+    def logprob_gap(self, rollouts: list[Rollout]) -> dict[str, float]:
+        """Sampler vs trainer log-probs of the generated tokens (the trainer's forward on the params that generated
+        them): ``logprob_gap_mean``/``_max`` of |logp_sampler - logp_trainer|; {} when the engine keeps no log-probs."""
+        sampled = [self.engine.sampler_logprobs(r.tokens, r.mask) for r in rollouts]
+        if not rollouts or any(s is None for s in sampled):
+            return {}
+        n = len(rollouts)
+        rows = -(-n // self.batch_devices) * self.batch_devices
+
+        def pad_rows(x):
+            return np.concatenate([x, np.zeros((rows - n, *x.shape[1:]), x.dtype)]) if rows > n else x
+
+        arrays, _, length = self._full_sequence_arrays(rollouts, pad_rows)
+        trainer = self._logp(self.state.params, arrays)[:n]  # [n, length - 1]: position t scores token t + 1
+        gaps = []
+        for i, s in enumerate(sampled):
+            s = np.asarray(s[1:length], np.float32)
+            t = trainer[i, : len(s)]
+            known = ~np.isnan(s)
+            gaps.append(np.abs(s[known] - t[known]))
+        gap = np.concatenate(gaps) if gaps else np.zeros(0)
+        if not gap.size:
+            return {}
+        return {"logprob_gap_mean": float(gap.mean()), "logprob_gap_max": float(gap.max()), "logprob_gap_tokens": float(gap.size)}
 
     def build_batch(self, rollouts: list[Rollout], rewards: RewardBatch) -> StepBatch:
         """Pad into the update's arrays: N' rows (a multiple of mesh batch x micro-batches x updates).
@@ -380,6 +408,7 @@ class GRPOTrainer:
             "step_seconds": elapsed,
             "tokens_per_second": batch.generated_tokens / elapsed,
             "mean_turns": float(np.mean([r.turns for r in rollouts])),
+            **self.engine_metrics,
         })
         if peak_flops > 0:
             metrics["step_mfu"] = self.step_flops(batch) / elapsed / peak_flops
