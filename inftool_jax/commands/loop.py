@@ -15,6 +15,7 @@ finished iteration; report.md and its plots are written at the end.
   inftool loop --config configs/cpu_tiny.yaml --out runs/loop
   inftool loop --config configs/cpu_tiny.yaml --out runs/loop --resume      # after a crash or kill -9
   inftool loop --config configs/cpu_tiny.yaml --out runs/static loop.targeting=static
+  inftool loop --config configs/cpu_tiny.yaml --out runs/unseen loop.unseen_domains=[tasks]   # + tools never trained on
   inftool loop report runs/loop --against runs/static
 """
 
@@ -44,7 +45,7 @@ def _run(args: argparse.Namespace) -> int:
     if not args.out:
         raise InputError("<command line>", "--out", "the run folder is required")
     from inftool_jax.config import load_config
-    from inftool_jax.loop.report import write_report
+    from inftool_jax.loop.report import summary_table, write_report
     from inftool_jax.loop.runner import LoopRunner
 
     config = load_config(args.config, args.overrides)
@@ -53,9 +54,6 @@ def _run(args: argparse.Namespace) -> int:
     initialize_from_config(config.distributed)  # multi-host: every process runs the same command
     runner = LoopRunner(config, args.out, resume=args.resume, progress=not args.quiet)
     rows = runner.run()
-    print(f"{'iteration':>9} {'accuracy':>9} {'call_acc':>9} {'reward':>8} {'leaks':>6}")
-    for r in rows:
-        e = r["eval"]
-        print(f"{r['iteration']:>9} {e['accuracy']:>9.3f} {e['call_accuracy']:>9.3f} {e['reward_mean']:>8.3f} {r['leaks']:>6}")
+    print(summary_table(rows))  # unseen-domain columns when loop.unseen_domains is set
     print(write_report(runner.root))
     return 0

@@ -42,6 +42,14 @@ class LoopConfig(Section):
     """Size of the held-out set: synthesized once with its own seed, never trained on."""
     heldout_seed: int = 1000
     """Seed of the held-out set (training and probe data use seeds derived from the config's seed)."""
+    unseen_domains: list[str] = []
+    """Domains of the catalog (`inftool specs inspect` lists them) held out of training: every training, probe and
+    targeted synthesis of the run uses the catalog without their tools, and a second held-out set,
+    RUN_DIR/heldout-unseen (seed loop.heldout_seed + 1), is synthesized from only their tools and evaluated each
+    iteration (iter-NNN/eval-unseen; loop.jsonl `eval_unseen`; report.md): the figure on tools never seen in
+    training. No target, always measured when set. Empty: none held out. Unknown names, or every domain, are refused."""
+    unseen_episodes: int = Field(40, gt=0)
+    """Size of the unseen-domain held-out set (used only when loop.unseen_domains is set)."""
     eval_base: bool = True
     """Also evaluate the model iteration 0 starts from (before SFT), as the run's own baseline."""
     eval_max_new_tokens: int = Field(96, gt=0)

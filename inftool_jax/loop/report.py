@@ -1,8 +1,9 @@
 """The loop's report: ``report.md`` with PNG plots next to it, from the files of a run folder.
 
-Held-out figures per iteration (overall and per category), the data mix asked vs. made, rejections by gate,
-training reward and gate pass rates, what the gap analysis chose and why; another run (e.g. the static baseline
-of the same budget) can be drawn beside this one.
+Held-out figures per iteration (overall and per category; with ``loop.unseen_domains``, the same figures on the
+unseen-domain held-out set beside them), the data mix asked vs. made, rejections by gate, training reward and gate
+pass rates, what the gap analysis chose and why; another run (e.g. the static baseline of the same budget) can be
+drawn beside this one.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from typing import Any
 from inftool_jax.errors import InputError
 
 LOOP_LOG = "loop.jsonl"
+UNSEEN_STAGE, UNSEEN_INFO = "heldout-unseen", "unseen.json"  # as inftool_jax.loop.unseen writes them
 
 
 def read_rows(run: Path) -> list[dict[str, Any]]:
@@ -45,8 +47,12 @@ def _plots(run: Path, rows: list[dict[str, Any]], against: list[dict[str, Any]] 
     its = [r["iteration"] for r in rows]
 
     fig, ax = plt.subplots(figsize=(7, 4))
+    unseen = [r for r in rows if r.get("eval_unseen")]
     for key, label in (("accuracy", "exact match (all turns)"), ("call_accuracy", "exact match (call turns)"), ("reward_mean", "mean gated reward")):
         line, = ax.plot(its, [r["eval"][key] for r in rows], marker="o", label=f"{label}")
+        if unseen:
+            ax.plot([r["iteration"] for r in unseen], [r["eval_unseen"][key] for r in unseen], marker="^", linestyle=":",
+                    color=line.get_color(), label=f"{label} (unseen domains)")
         if against:
             ax.plot([r["iteration"] for r in against], [r["eval"][key] for r in against], marker="x", linestyle="--",
                     color=line.get_color(), label=f"{label} ({name_against})")
@@ -54,7 +60,7 @@ def _plots(run: Path, rows: list[dict[str, Any]], against: list[dict[str, Any]] 
     ax.set_ylim(0, 1)
     ax.set_xticks(its)
     ax.legend(fontsize=7)
-    ax.set_title("held-out figures per iteration")
+    ax.set_title("held-out figures per iteration" + (" (dotted: unseen-domain set)" if unseen else ""))
     fig.tight_layout()
     fig.savefig(run / "heldout.png", dpi=100)
     plt.close(fig)
@@ -121,6 +127,45 @@ def _fmt(x: Any) -> str:
     return f"{x:.3f}" if isinstance(x, float) else ("-" if x is None else str(x))
 
 
+def summary_table(rows: list[dict[str, Any]]) -> str:
+    """The console table `inftool loop` prints at the end (unseen-domain columns when the run has them)."""
+    unseen = any(r.get("eval_unseen") for r in rows)
+    head = f"{'iteration':>9} {'accuracy':>9} {'call_acc':>9} {'reward':>8}"
+    head += f" {'unseen_acc':>10} {'unseen_call':>11} {'unseen_rew':>10}" if unseen else ""
+    lines = [head + f" {'leaks':>6}"]
+    for r in rows:
+        e = r["eval"]
+        line = f"{r['iteration']:>9} {e['accuracy']:>9.3f} {e['call_accuracy']:>9.3f} {e['reward_mean']:>8.3f}"
+        if unseen:
+            u = r.get("eval_unseen") or {}
+            line += f" {_fmt(u.get('accuracy')):>10} {_fmt(u.get('call_accuracy')):>11} {_fmt(u.get('reward_mean')):>10}"
+        lines.append(line + f" {r['leaks']:>6}")
+    return "\n".join(lines)
+
+
+def _unseen_lines(run: Path, rows: list[dict[str, Any]]) -> list[str]:
+    """The sentence naming the held-out domains and the unseen-domain figures per iteration ([] when none)."""
+    if not any(r.get("eval_unseen") for r in rows):
+        return []
+    info = _json(run / UNSEEN_STAGE / UNSEEN_INFO)
+    kept = _json(run / UNSEEN_STAGE / "manifest.json").get("kept")
+    domains, tools = info.get("domains") or [], info.get("tools") or []
+    lines = ["", f"Unseen domains: {', '.join(f'`{d}`' for d in domains) or '?'} held out of every training, probe and "
+             f"targeted synthesis; their {len(tools)} tools ({', '.join(tools)}) make the {_fmt(kept)}-episode held-out set "
+             f"`{UNSEEN_STAGE}/`, evaluated each iteration (`iter-NNN/eval-unseen`). No target: measured, not optimised.",
+             "", "| iteration | unseen accuracy | unseen call accuracy | unseen reward | held-out call accuracy | "
+             "unseen leaks |", "|" + "---|" * 6]
+    if rows and rows[0].get("base_eval_unseen"):
+        b = rows[0]["base_eval_unseen"]
+        lines.append(f"| before training | {_fmt(b['accuracy'])} | {_fmt(b['call_accuracy'])} | {_fmt(b['reward_mean'])} | "
+                     f"{_fmt((rows[0].get('base_eval') or {}).get('call_accuracy'))} | |")
+    for r in rows:
+        u = r.get("eval_unseen") or {}
+        lines.append(f"| {r['iteration']} | {_fmt(u.get('accuracy'))} | {_fmt(u.get('call_accuracy'))} | "
+                     f"{_fmt(u.get('reward_mean'))} | {_fmt(r['eval']['call_accuracy'])} | {_fmt(r.get('leaks_unseen'))} |")
+    return lines
+
+
 def write_report(run: str | Path, against: str | Path | None = None) -> Path:
     """Write ``RUN/report.md`` and its plots; with ``against``, that run's held-out figures are drawn beside."""
     run = Path(run)
@@ -139,6 +184,7 @@ def write_report(run: str | Path, against: str | Path | None = None) -> Path:
         lines.append(f"| {r['iteration']} | {_fmt(r['eval']['accuracy'])} | {_fmt(r['eval']['call_accuracy'])} | "
                      f"{_fmt(r['eval']['reward_mean'])} | {', '.join(t['stages'])} | {t['steps']} | {_fmt(t.get('reward_mean'))} | "
                      f"{r['data']['episodes']} | {p.get('from_failures', 0)} | {p.get('uncertain_kept', 0)} | {p.get('fresh', 0)} | {r['leaks']} |")
+    lines += _unseen_lines(run, rows)
     if other:
         lines += ["", f"Beside it, `{name_against}`:", "", "| iteration | accuracy | call accuracy | reward |", "|---|---|---|---|"]
         for r in other:

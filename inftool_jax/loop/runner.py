@@ -21,6 +21,7 @@ from inftool_jax.loop.leak import LeakIndex
 from inftool_jax.loop.plan import make_plan, static_plan
 from inftool_jax.loop.run_state import RunState, clean_json, write_json
 from inftool_jax.loop.targeted_synth import episodes_by_id, focus_list, merge_data, synthesize, with_mix
+from inftool_jax.loop.unseen import INFO, STAGE as UNSEEN_STAGE, figures, split_domains, unseen_seed
 from inftool_jax.loop.weight_handover import WeightHandover
 from inftool_jax.synth.dataset import read_episodes
 
@@ -52,14 +53,23 @@ class LoopRunner:
         self.say = say or (lambda line: print(line, file=sys.stderr, flush=True))
         self.state = RunState(out, config.model_dump(mode="json"), resume)
         self.root = self.state.root
-        self.tools = config.load_catalog(warn=lambda line: self.say(f"inftool: warning: {line}")).tools
         self.source = "<config>"
+        # The evaluation environment simulates every tool (the unseen-domain set's too); every synthesis of
+        # training and probe data sees only self.tools, the catalog without loop.unseen_domains.
+        self.catalog = config.load_catalog(warn=lambda line: self.say(f"inftool: warning: {line}")).tools
+        self.tools, self.unseen_tools = split_domains(self.catalog, self.loop.unseen_domains, self.source)
         seeds = {s for k in range(self.loop.iterations + 1) for s in data_seeds(config.seed, k).values()}
         if self.loop.heldout_seed in seeds:
             raise InputError(self.source, "loop.heldout_seed", f"{self.loop.heldout_seed} is also a training or probe "
                              "data seed of this run; choose another")
+        if self.unseen_tools and unseen_seed(self.loop.heldout_seed) in seeds:
+            raise InputError(self.source, "loop.heldout_seed", f"{unseen_seed(self.loop.heldout_seed)} (loop.heldout_seed "
+                             "+ 1, the seed of the unseen-domain held-out set) is also a training or probe data seed of "
+                             "this run; choose another")
         self._started = time.perf_counter()
-        self._heldout_index: LeakIndex | None = None
+        self._heldout_index: LeakIndex | None = None  # both held-out sets: what no training set may hold
+        self._unseen_index: LeakIndex | None = None
+        self.unseen: Path | None = None  # the unseen-domain held-out set, once made
         self.policy: Path | None = None  # the newest model, for synthesis backends that play the policy
         self.handover = WeightHandover(config, self.root, self.say)  # rollout.engine: sglang; else inert
 
@@ -99,9 +109,10 @@ class LoopRunner:
     def _env(self):
         from inftool_jax.rollout.tool_env import ToolEnvironment
 
-        return ToolEnvironment(self.tools)
+        return ToolEnvironment(self.catalog)
 
-    def _synth(self, out: Path, seed: int, num: int, weights: dict[str, float] | None = None, focus=(), desc="synth"):
+    def _synth(self, out: Path, seed: int, num: int, weights: dict[str, float] | None = None, focus=(), desc="synth",
+               tools=None):
         synth = self.config.synth if weights is None else with_mix(self.config.synth, weights)
         roles = synth.backends.model_dump()
         if "policy" in roles.values():
@@ -116,7 +127,8 @@ class LoopRunner:
                 defaults = type(synth.backends)().model_dump()
                 roles = {r: defaults[r] if b == "policy" else b for r, b in roles.items()}
                 synth = synth.model_copy(update={"backends": synth.backends.model_validate(roles)})
-        manifest = synthesize(self.tools, synth, seed, out, num, focus, self.source, self.progress, desc)
+        manifest = synthesize(self.tools if tools is None else tools, synth, seed, out, num, focus, self.source,
+                              self.progress, desc)
         if not manifest.get("complete", True):
             raise InputError(str(out), "", f"synthesis stopped at {manifest['kept']} of {num} episodes "
                              "(raise synth.max_attempts_factor or loosen the gates)")
@@ -196,13 +208,35 @@ class LoopRunner:
         return path, json.loads((path / "stage_summary.json").read_text(encoding="utf-8"))
 
     def _leak_index(self, heldout: Path) -> LeakIndex:
-        """The held-out set's leak index, built once per run (the held-out set never changes)."""
+        """The held-out sets' leak index (the unseen-domain set's episodes too), built once per run (they never change)."""
         if self._heldout_index is None:
-            self._heldout_index = LeakIndex(read_episodes(heldout))
+            episodes = list(read_episodes(heldout)) + (list(read_episodes(self.unseen)) if self.unseen else [])
+            self._heldout_index = LeakIndex(episodes)
         return self._heldout_index
 
     def _leaks(self, heldout: Path, data_dir: Path) -> int:
+        """Training episodes that are (or near-duplicate) an episode of either held-out set."""
         return len(self._leak_index(heldout).leaks(read_episodes(data_dir)))
+
+    def _unseen_leaks(self, data_dir: Path) -> int:
+        """Training episodes that are (or near-duplicate) an episode of the unseen-domain set (part of ``leaks``)."""
+        if self._unseen_index is None:
+            self._unseen_index = LeakIndex(read_episodes(self.unseen))
+        return len(self._unseen_index.leaks(read_episodes(data_dir)))
+
+    def _heldout_unseen(self, out: Path) -> None:
+        """The unseen-domain held-out set: only the held-out domains' tools, its own seed, before any training."""
+        self._synth(out, unseen_seed(self.loop.heldout_seed), self.loop.unseen_episodes, desc="held-out (unseen domains)",
+                    tools=self.unseen_tools)
+        write_json(out / INFO, {"domains": sorted(set(self.loop.unseen_domains)),
+                                "tools": sorted(t.name for t in self.unseen_tools)})
+
+    def _evaluate_all(self, it: str, model: Path, heldout: Path) -> dict[str, Any]:
+        """The iteration's held-out evaluation, the unseen-domain one (``result["unseen"]``) and BFCL (``["bfcl"]``)."""
+        result = self._evaluate(f"{it}/eval", model, heldout)
+        result["unseen"] = self._evaluate(f"{it}/eval-unseen", model, self.unseen) if self.unseen else None
+        result["bfcl"] = self._bfcl(f"{it}/bfcl", model)
+        return result
 
     # ---- the loop ----------------------------------------------------------
 
@@ -217,15 +251,18 @@ class LoopRunner:
         cfg, loop = self.config, self.loop
         model = self._model0()
         heldout = self._stage("heldout", lambda out: self._synth(out, loop.heldout_seed, loop.heldout_episodes, desc="held-out"))
+        if self.unseen_tools:
+            self.unseen = self._stage(UNSEEN_STAGE, self._heldout_unseen)
         it0 = iteration_dir(0)
         synth0 = self._stage(f"{it0}/synth", lambda out: self._synth(out, data_seeds(cfg.seed, 0)["data"], loop.initial_episodes))
         data = self._stage(f"{it0}/data", lambda out: write_json(out / "parts.json", merge_data(
             out, [("fresh", read_episodes(synth0))], self._leak_index(heldout))))
         base = self._evaluate(f"{it0}/eval-base", model, heldout) if loop.eval_base else None
+        if base is not None and self.unseen:
+            base["unseen"] = self._evaluate(f"{it0}/eval-base-unseen", model, self.unseen)
         model, train = self._train("sft", f"{it0}/sft", model, data)
         self.policy = model
-        result = self._evaluate(f"{it0}/eval", model, heldout)
-        result["bfcl"] = self._bfcl(f"{it0}/bfcl", model)
+        result = self._evaluate_all(it0, model, heldout)
         self._summary(0, result, {"targeting": "initial", "fresh": loop.initial_episodes}, [train], heldout, data, base)
         best, since = result["call_accuracy"], 0
         for k in range(1, loop.iterations + 1):
@@ -275,8 +312,7 @@ class LoopRunner:
         for stage in loop.train_stages:
             model, summary = self._train(stage, f"{it}/{stage}", model, data)
             trains.append(summary)
-        result = self._evaluate(f"{it}/eval", model, heldout)
-        result["bfcl"] = self._bfcl(f"{it}/bfcl", model)
+        result = self._evaluate_all(it, model, heldout)
         self._summary(k, result, plan, trains, heldout, data)
         return model, result
 
@@ -333,10 +369,15 @@ class LoopRunner:
                 "leaks": self._leaks(heldout, data),
                 "leaks_dropped": len(_json_or_empty(data / "parts.json").get("leaks_dropped", [])),
             }
+            if result.get("unseen") is not None:  # the held-out figures on tools no training set ever offered
+                row["eval_unseen"] = figures(result["unseen"])
+                row["leaks_unseen"] = self._unseen_leaks(data)
             if result.get("bfcl") is not None:
                 row["bfcl"] = result["bfcl"]
             if base is not None:  # the model before any training, on the same held-out set
-                row["base_eval"] = {key: base[key] for key in ("accuracy", "call_accuracy", "reward_mean")}
+                row["base_eval"] = figures(base)
+                if base.get("unseen") is not None:
+                    row["base_eval_unseen"] = figures(base["unseen"])
             write_json(out / "summary.json", row)
 
         self._stage(f"{iteration_dir(k)}/summary", make)
