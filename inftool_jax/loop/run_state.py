@@ -40,16 +40,27 @@ def clean_json(value: Any) -> Any:
     return value
 
 
-def config_differences(old: Any, new: Any, prefix: str = "") -> list[str]:
-    """Dotted keys whose values differ between two JSON-like config trees."""
+_ABSENT = object()
+
+
+def config_differences(old: Any, new: Any, prefix: str = "", defaults: Any = None) -> list[str]:
+    """Dotted keys whose values differ between two JSON-like config trees.
+
+    A key the old tree lacks is no difference when the new value is the default (``defaults``, same shape): a
+    setting added to the package after the run started, left as it was.
+    """
     if isinstance(old, dict) and isinstance(new, dict):
         out = []
+        defaults = defaults if isinstance(defaults, dict) else {}
         for key in sorted(set(old) | set(new)):
             here = f"{prefix}.{key}" if prefix else str(key)
+            default = defaults.get(key, _ABSENT)
+            if key not in old and key in new and default is not _ABSENT and not config_differences(default, new[key]):
+                continue
             if key not in old or key not in new:
                 out.append(here)
             else:
-                out.extend(config_differences(old[key], new[key], here))
+                out.extend(config_differences(old[key], new[key], here, default))
         return out
     return [] if old == new else [prefix or "<config>"]
 
@@ -57,7 +68,7 @@ def config_differences(old: Any, new: Any, prefix: str = "") -> list[str]:
 class RunState:
     """The run folder ``root``: which stages have finished, and the config the run belongs to."""
 
-    def __init__(self, root: str | Path, config: dict[str, Any], resume: bool):
+    def __init__(self, root: str | Path, config: dict[str, Any], resume: bool, defaults: dict[str, Any] | None = None):
         self.root = Path(root)
         config = clean_json(config)
         stored = self.root / CONFIG
@@ -65,7 +76,7 @@ class RunState:
             if not resume:
                 raise InputError(str(self.root), "", "holds a loop run already; pass --resume to continue it or choose another --out")
             old = json.loads(stored.read_text(encoding="utf-8"))
-            differ = config_differences(old, config)
+            differ = config_differences(old, config, defaults=clean_json(defaults or {}))
             if differ:
                 raise InputError(str(stored), ", ".join(differ[:12]), "the run was started with other settings for these keys "
                                  "(resume with the same config and overrides, or start a new run folder)")

@@ -51,7 +51,7 @@ class LoopRunner:
         self.loop = config.loop
         self.progress = progress
         self.say = say or (lambda line: print(line, file=sys.stderr, flush=True))
-        self.state = RunState(out, config.model_dump(mode="json"), resume)
+        self.state = RunState(out, config.model_dump(mode="json"), resume, type(config)().model_dump(mode="json"))
         self.root = self.state.root
         self.source = "<config>"
         # The evaluation environment simulates every tool (the unseen-domain set's too); every synthesis of

@@ -82,3 +82,13 @@ def test_training_data_never_holds_a_held_out_episode(tmp_path):
     assert counts["fresh"] == 1 and counts["uncertain"] == 0
     assert [d["episode"] for d in counts["leaks_dropped"]] == ["t1", "h1"]
     assert LeakIndex(heldout).leaks(read_episodes(tmp_path)) == []
+
+
+def test_a_setting_added_after_the_run_started_is_no_difference_while_it_keeps_its_default(tmp_path):
+    old = {"loop": {"iterations": 2}, "seed": 0}
+    defaults = {"loop": {"iterations": 2, "unseen_domains": []}, "seed": 0}
+    RunState(tmp_path, old, resume=False)
+    RunState(tmp_path, {"loop": {"iterations": 2, "unseen_domains": []}, "seed": 0}, resume=True, defaults=defaults)
+    with pytest.raises(InputError) as err:
+        RunState(tmp_path, {"loop": {"iterations": 2, "unseen_domains": ["tasks"]}, "seed": 0}, resume=True, defaults=defaults)
+    assert "loop.unseen_domains" in str(err.value)
