@@ -100,7 +100,7 @@ def test_each_stage_has_its_own_schedule_on_top_of_the_shared_train_section():
     cfg = load_config("configs/cpu_tiny.yaml")
     sft, grpo = cfg.stage_train("sft"), cfg.stage_train("grpo")
     assert (sft.learning_rate, sft.warmup_steps, sft.max_steps) == (4e-3, 20, 600)
-    assert (grpo.learning_rate, grpo.warmup_steps, grpo.max_steps) == (1e-4, 0, 20)
+    assert (grpo.learning_rate, grpo.warmup_steps, grpo.max_steps) == (1e-4, 0, 30)
     assert sft.batch_size == grpo.batch_size == cfg.train.batch_size == 8  # shared settings reach both
     cfg = load_config(None, ["grpo.learning_rate=3e-6", "train.clip_norm=0.5"])
     assert cfg.stage_train("grpo").learning_rate == 3e-6 and cfg.stage_train("sft").learning_rate == 3e-4

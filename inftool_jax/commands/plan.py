@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from inftool_jax.errors import InputError
+from inftool_jax.model.config import REMAT_POLICIES
 
 DESCRIPTION = """\
 Estimate, per device, the bytes a config's training run holds: parameters, gradients, AdamW state (two moments; an
@@ -36,8 +37,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     parser.add_argument("--accelerator", choices=("h100-80gb", "h200", "v5e", "v5p", "cpu"),
                         help="device to fit (default: named in the config's `name`, else cpu)")
     parser.add_argument("--devices", type=int, help="device count for a mesh axis of -1 (default: 1)")
-    parser.add_argument("--remat", choices=("none", "full"), default="none",
-                        help="activation rematerialisation policy (default: none, what the model does today)")
+    parser.add_argument("--remat", choices=REMAT_POLICIES, default=None,
+                        help="activation rematerialisation policy (default: the config's model.remat)")
     parser.add_argument("--master-dtype", choices=("float32",), help="keep fp32 master weights (and fp32 moments)")
     parser.add_argument("--json", action="store_true", help="print one JSON object")
     parser.add_argument("overrides", nargs="*", help="key.sub=value config overrides")
@@ -79,7 +80,7 @@ def _text(report: dict) -> str:
     for label, key in rows:
         lines.append(f"{label:<22}" + "".join(f" {_gib(p[key])}" for p in report["stages"].values()))
     lines.append(f"{'rows per device':<22}" + "".join(f"{p['rows_per_device']:>10}" for p in report["stages"].values()))
-    for remat in ("none", "full"):
+    for remat in REMAT_POLICIES:
         by = [p["activations_by_remat"][remat] for p in report["stages"].values()]
         lines.append(f"{'activations, ' + remat:<22}" + "".join(f" {_gib(b)}" for b in by))
     verdict = {True: "fits", False: "does NOT fit", None: "capacity unknown"}
@@ -194,13 +195,14 @@ def build_plans(args: argparse.Namespace) -> dict[str, Any]:
         moment_dtype="float32" if master else None, master_dtype=master,
     )
     train, grpo = config.train, config.grpo
+    remat = args.remat or config.model.remat
     group_rows = grpo.prompts_per_step * grpo.num_generations
     _check_batch(train.batch_size, train.micro_batches, mesh.batch_shards, source, "train.batch_size")
     _check_batch(group_rows, train.micro_batches, mesh.batch_shards, source, "grpo.prompts_per_step")
     width = prompt_bucket(train.max_length, config.sampling.min_prompt_bucket)
     workloads = {
-        "sft": Workload(train.batch_size, train.max_length, train.micro_batches, remat=args.remat),
-        "grpo": Workload(group_rows, train.max_length, train.micro_batches, group_rows, width + grpo.max_completion_length, args.remat),
+        "sft": Workload(train.batch_size, train.max_length, train.micro_batches, remat=remat),
+        "grpo": Workload(group_rows, train.max_length, train.micro_batches, group_rows, width + grpo.max_completion_length, remat),
     }
     plans = {
         stage: plan_memory(cfg, mesh, precision, w, capacity=capacity, reference_model=stage == "grpo" and grpo.beta > 0)
@@ -221,14 +223,14 @@ def build_plans(args: argparse.Namespace) -> dict[str, Any]:
         "mesh": {"data": mesh.data, "fsdp": mesh.fsdp, "tp": mesh.tp, "devices": mesh.devices},
         "precision": {"param_dtype": precision.param_dtype, "compute_dtype": precision.compute_dtype,
                       "moment_dtype": precision.moment_dtype or precision.param_dtype, "master_dtype": precision.master_dtype},
-        "remat": args.remat,
+        "remat": remat,
         "accelerator": acc,
         "accelerator_description": description,
         "capacity_per_device": capacity,
         "usable_fraction": USABLE_FRACTION,
         "stages": {stage: p.to_dict() for stage, p in plans.items()},
         "fits": None if None in fits else all(fits),
-        "fits_by_remat": {r: _all(p.fits_with(r) for p in plans.values()) for r in ("none", "full")},
+        "fits_by_remat": {r: _all(p.fits_with(r) for p in plans.values()) for r in REMAT_POLICIES},
         "notes": notes,
     }
     return report

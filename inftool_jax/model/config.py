@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
+from typing import Literal
+
 from inftool_jax.config_base import Section
+
+REMAT_POLICIES = ("none", "full", "dots")
+"""The activation rematerialisation policies of ``model.remat`` (and of ``inftool plan``'s memory model)."""
 
 
 class MeshConfig(Section):
@@ -25,6 +30,14 @@ class ModelConfig(Section):
     """Parameter storage dtype (float32 or bfloat16)."""
     compute_dtype: str = "float32"
     """Activation/matmul dtype: bfloat16 on accelerators, float32 in CPU tests."""
+    remat: Literal["none", "full", "dots"] = "none"
+    """Activation rematerialisation per decoder layer in the training forward: none (the backward pass reads every
+    activation kept from the forward), full (each layer under jax.checkpoint saving only its input, recomputed in the
+    backward pass), dots (jax.checkpoint_policies.dots_with_no_batch_dims_saveable: the projections' outputs are kept,
+    attention, norms and activations recomputed). The same names `inftool plan` models."""
+    scan_layers: bool = False
+    """Run the decoder layers under jax.lax.scan (compile time flat in depth). Parameters keep their per-layer names
+    and checkpoints; the layers' weights are stacked inside the compiled step (one extra transient copy)."""
 
 
 class DistributedConfig(Section):

@@ -17,8 +17,10 @@ import jax.numpy as jnp
 from flax import nnx
 
 from inftool_jax.model.architecture import DecoderConfig, parse_hf_config
+from inftool_jax.model.config import REMAT_POLICIES
 from inftool_jax.model.kv_cache import KVCache
 from inftool_jax.model.rope import apply_rotary, inverse_frequencies, rotary_angles
+from inftool_jax.model.sharding import constrain_rows
 
 # Additive mask value: finite so a fully masked row (a left-pad query) gives a uniform
 # distribution instead of NaNs that would poison gradients.
@@ -158,10 +160,26 @@ class CausalLM(nnx.Module):
 
     ``model.config`` is the typed :class:`DecoderConfig`; ``model.hf_config`` a fresh copy of the
     HF ``config.json`` dict it was built from; ``model.param_dtype`` / ``model.dtype`` the dtype policy.
+
+    ``remat`` (``model.remat``) wraps each layer of a differentiated forward in ``jax.checkpoint`` (``full``: nothing
+    saved but the layer's input; ``dots``: the projections' outputs saved too); the values are unchanged.
+    ``activation_mesh`` (set by ``create_model`` / ``load_pretrained`` given a mesh) constrains the residual stream
+    ``[B, T, hidden]`` to rows split over ``data`` x ``fsdp`` after the embedding and every layer
+    (:func:`~inftool_jax.model.sharding.constrain_rows`).
+    ``scan_layers`` (``model.scan_layers``) runs the layers as one ``jax.lax.scan`` body, so compile time does not grow
+    with depth; the parameters stay one ``nnx.Param`` per layer and tensor (HF names, sharding rules and checkpoints
+    unchanged) and are stacked ``[num_layers, ...]`` inside the computation (see :meth:`_run_layers`).
     """
 
-    def __init__(self, hf_config: dict[str, Any], *, rngs: nnx.Rngs, dtype="float32", param_dtype=None, source="config.json"):
+    def __init__(
+        self, hf_config: dict[str, Any], *, rngs: nnx.Rngs, dtype="float32", param_dtype=None, source="config.json",
+        remat: str = "none", scan_layers: bool = False,
+    ):
         cfg = parse_hf_config(hf_config, source)
+        if remat not in REMAT_POLICIES:
+            raise ValueError(f"model.remat: unknown policy {remat!r} (known: {', '.join(REMAT_POLICIES)})")
+        self.remat = remat
+        self.scan_layers = bool(scan_layers)
         dtype = jnp.dtype(dtype)
         param_dtype = jnp.dtype(param_dtype) if param_dtype is not None else dtype
         std = float(hf_config.get("initializer_range", 0.02))
@@ -177,6 +195,9 @@ class CausalLM(nnx.Module):
         self.lm_head = None if cfg.tie_word_embeddings else Projection(cfg.hidden_size, cfg.vocab_size, bias=False, **kw)
         self._inv_freq = tuple(float(x) for x in inverse_frequencies(cfg))
         self.source_dir: str | None = None  # the HF folder it was loaded from (tokenizer files for export)
+        # The mesh the residual stream is kept batch-sharded on (create_model / load_pretrained with a mesh set it);
+        # None: no activation sharding constraints (the 1-device path).
+        self.activation_mesh: Any = None
 
     @property
     def hf_config(self) -> dict[str, Any]:
@@ -207,10 +228,57 @@ class CausalLM(nnx.Module):
         else:
             mask = jnp.broadcast_to(mask, (b, t, t))
         cos, sin = rotary_angles(positions, jnp.asarray(self._inv_freq, jnp.float32))
-        x = self.embed_tokens(input_ids)
-        for layer in self.layers:
-            x, _ = layer(x, cos, sin, mask)
+        x = constrain_rows(self.embed_tokens(input_ids), self.activation_mesh)
+        x, _ = self._run_layers(x, cos, sin, mask)
         return self._logits(x)
+
+    def _run_layers(self, x, cos, sin, mask, cache: KVCache | None = None, index=None, scan: bool | None = None):
+        """All decoder layers over the residual stream ``x``; returns ``(x, [(keys, values) per layer])``.
+
+        With ``remat`` other than ``none`` each layer is a ``jax.checkpoint`` of a pure function of its state.
+        With ``scan`` (default: ``scan_layers``) the layers' states are stacked along a new leading axis and one
+        ``jax.lax.scan`` runs them (with a cache, its per-layer keys and values are stacked alike and the results
+        split back into per-layer arrays). Stacking copies the layers' weights once per call (and, differentiated,
+        their gradients once more): the price of keeping per-layer parameters.
+        """
+        scan = self.scan_layers if scan is None else scan
+        layers = list(self.layers)
+        mesh = self.activation_mesh
+        if self.remat == "none" and not scan:
+            out = []
+            for i, layer in enumerate(layers):
+                x, kv = layer(x, cos, sin, mask, None if cache is None else (cache.keys[i], cache.values[i]), index)
+                x = constrain_rows(x, mesh)
+                out.append(kv)
+            return x, out
+        graphdef = nnx.graphdef(layers[0])
+
+        def run(state, x, kv):
+            x, kv = nnx.merge(graphdef, state)(x, cos, sin, mask, kv, index)
+            return constrain_rows(x, mesh), kv
+
+        if self.remat != "none":
+            policy = jax.checkpoint_policies.dots_with_no_batch_dims_saveable if self.remat == "dots" else None
+            run = jax.checkpoint(run, policy=policy)
+        states = [nnx.state(layer) for layer in layers]
+        if not scan:
+            out = []
+            for i, state in enumerate(states):
+                x, kv = run(state, x, None if cache is None else (cache.keys[i], cache.values[i]))
+                out.append(kv)
+            return x, out
+        stacked = jax.tree.map(lambda *leaves: jnp.stack(leaves), *states)
+        kv_in = None if cache is None else (jnp.stack(cache.keys), jnp.stack(cache.values))
+
+        def body(x, xs):
+            state, kv = xs
+            x, new_kv = run(state, x, kv)
+            return x, (new_kv if cache is not None else None)
+
+        x, kv_out = jax.lax.scan(body, x, (stacked, kv_in))
+        if kv_out is None:
+            return x, [None] * len(layers)
+        return x, [(kv_out[0][i], kv_out[1][i]) for i in range(len(layers))]
 
     def init_cache(self, batch_size: int, max_length: int, dtype=None) -> KVCache:
         """An empty :class:`KVCache` for ``batch_size`` rows and ``max_length`` slots (dtype: compute dtype)."""
@@ -234,7 +302,8 @@ class CausalLM(nnx.Module):
           over a left-padded prompt and then ``last + 1`` per decode step;
         - the returned cache has ``index + T`` and the new validity bits.
 
-        Prefill is one call with the whole (padded) prompt; decoding calls it with ``T = 1``.
+        Prefill is one call with the whole (padded) prompt; decoding calls it with ``T = 1`` (never under
+        ``scan_layers``: a loop over the layers, so the cache is not stacked every step).
         Jittable (e.g. ``nnx.jit``); running a sequence incrementally gives the same logits as
         :meth:`__call__` over the whole sequence.
         """
@@ -247,13 +316,10 @@ class CausalLM(nnx.Module):
         causal = slots[None, :] <= (index + jnp.arange(t, dtype=jnp.int32))[:, None]  # [T, S]
         mask = causal[None] & valid[:, None, :]
         cos, sin = rotary_angles(positions, jnp.asarray(self._inv_freq, jnp.float32))
-        x = self.embed_tokens(input_ids)
-        keys, values = [], []
-        for i, layer in enumerate(self.layers):
-            x, (k, v) = layer(x, cos, sin, mask, (cache.keys[i], cache.values[i]), index)
-            keys.append(k)
-            values.append(v)
-        new_cache = KVCache(keys=tuple(keys), values=tuple(values), valid=valid, index=index + t)
+        x = constrain_rows(self.embed_tokens(input_ids), self.activation_mesh)
+        # One new token per row (a decode step): a loop, so the whole cache is not stacked and split every step.
+        x, kvs = self._run_layers(x, cos, sin, mask, cache, index, scan=self.scan_layers and t > 1)
+        new_cache = KVCache(keys=tuple(k for k, _ in kvs), values=tuple(v for _, v in kvs), valid=valid, index=index + t)
         return self._logits(x), new_cache
 
     # ---- one-token decode step on fused weights ------------------------------------------

@@ -33,8 +33,8 @@ def hf_tensor_name(name: str) -> str:
     return name if name.startswith("lm_head.") else f"model.{name}"
 
 
-def _abstract(hf_config: dict[str, Any], dtype, param_dtype, source: str) -> tuple[nnx.GraphDef, nnx.State]:
-    abstract = nnx.eval_shape(lambda: CausalLM(hf_config, rngs=nnx.Rngs(0), dtype=dtype, param_dtype=param_dtype, source=source))
+def _abstract(hf_config: dict[str, Any], dtype, param_dtype, source: str, **options) -> tuple[nnx.GraphDef, nnx.State]:
+    abstract = nnx.eval_shape(lambda: CausalLM(hf_config, rngs=nnx.Rngs(0), dtype=dtype, param_dtype=param_dtype, source=source, **options))
     return nnx.split(abstract)
 
 
@@ -52,14 +52,19 @@ def _init_value(name: str, shape: tuple[int, ...], seed: int, std: float, dtype)
     return (rng.standard_normal(shape, dtype=np.float32) * np.float32(std)).astype(dtype)
 
 
-def create_model(hf_config: dict[str, Any], seed: int = 0, dtype="float32", mesh: Mesh | None = None, param_dtype=None) -> CausalLM:
+def create_model(
+    hf_config: dict[str, Any], seed: int = 0, dtype="float32", mesh: Mesh | None = None, param_dtype=None,
+    remat: str = "none", scan_layers: bool = False,
+) -> CausalLM:
     """A randomly initialised model for an HF config dict (normal(0, initializer_range) weights).
+
+    ``remat`` and ``scan_layers`` are ``model.remat`` / ``model.scan_layers`` (see :class:`CausalLM`).
 
     The same ``seed`` gives the same values with or without ``mesh``; with a mesh each
     parameter is placed straight into its sharding (one tensor at a time on the host).
     """
     hf_config = dict(hf_config)
-    graphdef, abstract_state = _abstract(hf_config, dtype, param_dtype, "hf_config")
+    graphdef, abstract_state = _abstract(hf_config, dtype, param_dtype, "hf_config", remat=remat, scan_layers=scan_layers)
     std = float(hf_config.get("initializer_range", 0.02))
     np_dtype = np.dtype(jnp.dtype(param_dtype if param_dtype is not None else dtype))
     flat = jax.tree_util.tree_flatten_with_path(abstract_state)[0]
@@ -68,13 +73,19 @@ def create_model(hf_config: dict[str, Any], seed: int = 0, dtype="float32", mesh
     for (p, leaf), sharding in zip(flat, shardings):
         value = _init_value(param_name(p), tuple(leaf.shape), seed, std, np_dtype)
         values.append(jnp.asarray(value) if sharding is None else jax.make_array_from_callback(value.shape, sharding, lambda i, v=value: v[i]))
-    return nnx.merge(graphdef, jax.tree.unflatten(jax.tree.structure(abstract_state), values))
+    model = nnx.merge(graphdef, jax.tree.unflatten(jax.tree.structure(abstract_state), values))
+    model.activation_mesh = mesh
+    return model
 
 
-def load_pretrained(path: str | Path, dtype="float32", mesh: Mesh | None = None, param_dtype=None, progress: bool = True) -> CausalLM:
+def load_pretrained(
+    path: str | Path, dtype="float32", mesh: Mesh | None = None, param_dtype=None, progress: bool = True,
+    remat: str = "none", scan_layers: bool = False,
+) -> CausalLM:
     """Load a local HF folder (config.json + model.safetensors or sharded with index) as a :class:`CausalLM`.
 
-    ``dtype`` is the compute dtype, ``param_dtype`` the storage dtype (default: ``dtype``).
+    ``dtype`` is the compute dtype, ``param_dtype`` the storage dtype (default: ``dtype``); ``remat`` and
+    ``scan_layers`` are ``model.remat`` / ``model.scan_layers`` (see :class:`CausalLM`; the checkpoint is the same).
     Tokenizer files are not needed. Raises :class:`InputError` naming the file and the
     key or tensor for a missing folder/config, an unsupported architecture, missing,
     unexpected or mis-shaped tensors, and partial checkpoints.
@@ -82,7 +93,7 @@ def load_pretrained(path: str | Path, dtype="float32", mesh: Mesh | None = None,
     folder = Path(path)
     hf_config = hf_checkpoint.read_config(folder)
     config_path = str(folder / "config.json")
-    graphdef, abstract_state = _abstract(hf_config, dtype, param_dtype, config_path)
+    graphdef, abstract_state = _abstract(hf_config, dtype, param_dtype, config_path, remat=remat, scan_layers=scan_layers)
     model_dtype = jnp.dtype(param_dtype if param_dtype is not None else dtype)
     shardings = named_shardings(abstract_state, mesh) if mesh is not None else None
     tie = nnx.merge(graphdef, abstract_state).config.tie_word_embeddings
@@ -114,6 +125,7 @@ def load_pretrained(path: str | Path, dtype="float32", mesh: Mesh | None = None,
     state = jax.tree.unflatten(jax.tree.structure(abstract_state), values)
     model = nnx.merge(graphdef, state)
     model.source_dir = str(folder.resolve())
+    model.activation_mesh = mesh
     return model
 
 

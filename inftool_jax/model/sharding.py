@@ -94,10 +94,29 @@ def named_shardings(model_or_state: Any, mesh: Mesh) -> Any:
 
 
 def shard_model(model: nnx.Module, mesh: Mesh) -> nnx.Module:
-    """Move every parameter of ``model`` to its sharded placement on ``mesh`` (in place; returns the model)."""
+    """Move every parameter of ``model`` to its sharded placement on ``mesh`` (in place; returns the model); a model
+    with an ``activation_mesh`` attribute (:class:`~inftool_jax.model.decoder.CausalLM`) keeps its activations
+    batch-sharded on it from then on."""
     state = nnx.state(model, nnx.Param)
     nnx.update(model, jax.device_put(state, named_shardings(state, mesh)))
+    if hasattr(model, "activation_mesh"):
+        model.activation_mesh = mesh
     return model
+
+
+def constrain_rows(x: jax.Array, mesh: Mesh | None) -> jax.Array:
+    """``x`` with its leading (batch) axis split over ``data`` x ``fsdp`` and the rest replicated (a
+    ``with_sharding_constraint``: the compiler keeps activations batch-sharded instead of choosing otherwise).
+
+    Unchanged, not even constrained, without a mesh, with one batch shard (the 1-device path), or when the rows do
+    not divide into the shards (e.g. a shared-prompt batch of fewer prompts than shards).
+    """
+    if mesh is None:
+        return x
+    shards = mesh.shape["data"] * mesh.shape["fsdp"]
+    if shards == 1 or x.ndim == 0 or x.shape[0] % shards:
+        return x
+    return jax.lax.with_sharding_constraint(x, batch_sharding(mesh, x.ndim))
 
 
 def batch_sharding(mesh: Mesh, ndim: int = 2) -> NamedSharding:

@@ -103,7 +103,7 @@ def run_grpo(config: GRPOExperiment, model_dir: str | Path, data_dir: str | Path
     mesh = make_mesh(config.mesh)
     tokenizer = load_tokenizer(model_dir)
     model = load_pretrained(model_dir, dtype=config.model.compute_dtype, param_dtype=config.model.param_dtype, mesh=mesh,
-                            progress=False)
+                            progress=False, remat=config.model.remat, scan_layers=config.model.scan_layers)
     env = ToolEnvironment(config.load_catalog().tools)
     tasks = load_tasks(data_dir, env, grpo)
     total = train.max_steps or max(1, train.epochs * len(tasks) // grpo.prompts_per_step)

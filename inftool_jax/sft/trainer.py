@@ -171,7 +171,8 @@ def run_sft(
     total_steps = train.max_steps or train.epochs * loader.batches_per_epoch
 
     prepare_out_dir(out_dir, resume, force)
-    model = load_pretrained(model_dir, dtype=config.model.compute_dtype, param_dtype=config.model.param_dtype, mesh=mesh, progress=progress)
+    model = load_pretrained(model_dir, dtype=config.model.compute_dtype, param_dtype=config.model.param_dtype, mesh=mesh, progress=progress,
+                            remat=config.model.remat, scan_layers=config.model.scan_layers)
     if jax.process_index() == 0:
         write_export_info(out_dir, model, model_dir)
     loss_fn = functools.partial(sft_loss, prompt_loss_weight=sft.prompt_loss_weight)  # 0: assistant tokens only

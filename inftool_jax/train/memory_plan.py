@@ -25,10 +25,10 @@ import math
 from typing import Any
 
 from inftool_jax.model.architecture import DecoderConfig
+from inftool_jax.model.config import REMAT_POLICIES
 from inftool_jax.model.sharding import spec_for
 
 DTYPE_BYTES = {"float32": 4, "bfloat16": 2, "float16": 2}
-REMAT_POLICIES = ("none", "full")
 GIB = 1024**3
 
 # Per-device memory of the accelerators `inftool plan --accelerator` knows (bytes of HBM per chip / GPU, nominal).
@@ -80,7 +80,8 @@ class Workload:
     rollout_slots: int = 0
     """KV-cache slots per rollout row (prompt width + completion length)."""
     remat: str = "none"
-    """Activation rematerialisation: none (everything the backward pass reads is kept) or full (per layer)."""
+    """Activation rematerialisation (``model.remat``): none (everything the backward pass reads is kept), full (per
+    layer, only its input kept) or dots (per layer, its input and the projections' outputs kept)."""
 
 
 @dataclasses.dataclass(frozen=True)
@@ -169,6 +170,10 @@ def activation_bytes(cfg: DecoderConfig, rows: int, length: int, compute_bytes: 
     - remat full (each layer under ``jax.checkpoint``, nothing saveable): each layer keeps only its input, ``c * h`` per
       token, and the layer being processed is recomputed next to its cotangents:
       ``rows * T * (L * c * h + 2 * layer(T) + head)``.
+    - remat dots (each layer under ``jax.checkpoint`` with ``dots_with_no_batch_dims_saveable``): each layer keeps its
+      input and the outputs of its seven projections (q, k, v, o, gate, up, down; the attention products have batch
+      dimensions and are recomputed), ``c * (3h + q + 2kv + 2i)`` per token:
+      ``rows * T * (L * c * (3h + q + 2kv + 2i) + 2 * layer(T) + head)``.
 
     This counts tensors, not what a compiler fuses away or keeps extra: XLA:CPU (unfused elementwise ops) measured about
     twice this (tests/train/test_memory_plan.py prints the ratio).
@@ -183,8 +188,10 @@ def activation_bytes(cfg: DecoderConfig, rows: int, length: int, compute_bytes: 
     head = 4 * 5 * _split(cfg.vocab_size, tp) + (4 + c) * h
     if remat == "none":
         per_token = (cfg.num_layers + 1) * layer + head
-    else:
+    elif remat == "full":
         per_token = cfg.num_layers * c * h + 2 * layer + head
+    else:
+        per_token = cfg.num_layers * c * (3 * h + q + 2 * kv + 2 * i) + 2 * layer + head
     return int(rows * length * per_token)
 
 
