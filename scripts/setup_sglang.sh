@@ -2,8 +2,13 @@
 # Create .venv-sglang: a venv of its own holding the real SGLang server for CPU tests and demos
 # (`rollout.engine: sglang` with `sglang.launch: [.venv-sglang/bin/python, -m, sglang.launch_server, ...]`).
 #
-#   bash scripts/setup_sglang.sh            # ~5 min, a ~6.6 GB venv
-#   INFTOOL_SGLANG_PYTHON=.venv-sglang/bin/python pytest -q tests/serve/test_sglang_client.py   # the client vs the real server
+#   bash scripts/setup_sglang.sh            # ~3 min, a ~6.9 GB venv; ~0 s when already installed by this script
+#   INFTOOL_SGLANG_PYTHON=.venv-sglang/bin/python pytest -q -m slow tests/serve/test_sglang_client.py tests/loop/test_loop_sglang.py
+#
+# scripts/test.sh runs it in the background while the suite runs; the tests that need the real server wait for it.
+# On success it writes $VENV/.inftool-sglang-ready holding a hash of this script, the sgl_kernel stand-in and the
+# pinned version: when that matches, a rerun does nothing. A rerun that installs removes the marker first, so an
+# interrupted install is never taken for a finished one.
 #
 # sglang is pinned and installed --no-deps: its declared requirements include CUDA-only packages (flashinfer,
 # deep-gemm, cutlass, ...) that cannot serve here. What the CPU engine needs is installed instead, with the torch
@@ -15,6 +20,13 @@ cd "$(dirname "$0")/.."
 PY="${PYTHON:-python3}"
 VENV="${SGLANG_VENV:-.venv-sglang}"
 SGLANG_VERSION="${SGLANG_VERSION:-0.5.23}"
+READY="$VENV/.inftool-sglang-ready"
+STAMP="$(cat scripts/setup_sglang.sh scripts/sgl_kernel_cpu_standin.py <(echo "sglang==$SGLANG_VERSION") | sha256sum | cut -d' ' -f1)"
+if [ -x "$VENV/bin/python" ] && [ "$(cat "$READY" 2>/dev/null)" = "$STAMP" ]; then
+  echo "$VENV: sglang==$SGLANG_VERSION already installed ($READY)"
+  exit 0
+fi
+rm -f "$READY"
 if [ ! -x "$VENV/bin/python" ]; then
   "$PY" -m venv "$VENV"
 fi
@@ -37,3 +49,4 @@ SITE="$("$VENV/bin/python" -c 'import sysconfig; print(sysconfig.get_paths()["pu
 mkdir -p "$SITE/sgl_kernel"
 cp scripts/sgl_kernel_cpu_standin.py "$SITE/sgl_kernel/__init__.py"
 SGLANG_USE_CPU_ENGINE=1 "$VENV/bin/python" -c "import sglang, sgl_kernel, torch; print('sglang', sglang.__version__, 'torch', torch.__version__)"
+echo "$STAMP" > "$READY.tmp" && mv "$READY.tmp" "$READY"

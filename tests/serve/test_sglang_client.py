@@ -1,10 +1,11 @@
-"""The SGLang client against the stand-in (always) and against a real SGLang server (when INFTOOL_SGLANG_PYTHON names
-the python of a venv that has it, e.g. .venv-sglang/bin/python from scripts/setup_sglang.sh: about 80 s to start on
-2 CPU cores): token ids round-trip, log-probs match the in-process model, the weight hand-over and its failures."""
+"""The SGLang client against the stand-in (always) and against a real SGLang server (the `real` variants: when
+INFTOOL_SGLANG_PYTHON names the python of a venv that has it, .venv-sglang/bin/python from scripts/setup_sglang.sh,
+as scripts/test.sh sets; else they skip, see tests/conftest.py ``real_sglang_python``; one server for the module,
+35-80 s to start on 2 CPU cores): token ids round-trip, log-probs match the in-process model, the weight hand-over
+and its failures."""
 
 from __future__ import annotations
 
-import os
 import shutil
 import time
 from pathlib import Path
@@ -15,8 +16,7 @@ import pytest
 
 from inftool_jax.serve.sglang_client import SGLangClient, SGLangError, UpdateRouteMissing
 
-REAL_PYTHON = os.environ.get("INFTOOL_SGLANG_PYTHON", "")
-TARGETS = ["standin"] + (["real"] if REAL_PYTHON else [])
+TARGETS = ["standin", pytest.param("real", marks=pytest.mark.slow)]  # real: a server start, ~1 min
 PROMPTS = [[5, 6, 7, 8, 9, 10], [11, 12, 13]]
 
 
@@ -68,8 +68,9 @@ def server(request, tiny_model_dir, tmp_path_factory):
     else:
         from inftool_jax.serve.sglang_launch import LaunchedServer
 
+        python = request.getfixturevalue("real_sglang_python")  # skips (or fails under INFTOOL_SGLANG_REQUIRED=1)
         log = tmp_path_factory.mktemp("sglang-real") / "server.log"
-        with LaunchedServer(real_command(REAL_PYTHON), log, env=REAL_ENV, health_timeout_s=400, stop_grace_s=5) as proc:
+        with LaunchedServer(real_command(python), log, env=REAL_ENV, health_timeout_s=400, stop_grace_s=5) as proc:
             t0 = time.monotonic()
             url = proc.start(tiny_model_dir)
             print(f"\nreal SGLang healthy after {time.monotonic() - t0:.1f}s ({log})")
