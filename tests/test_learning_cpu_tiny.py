@@ -31,6 +31,7 @@ OVERRIDES = [
     "loop.iterations=1", "loop.heldout_episodes=60", "loop.eval_max_new_tokens=80", "loop.initial_episodes=8000",
     "loop.probe_episodes=30", "loop.probe_previous=30", "sft.max_steps=600", "grpo.max_steps=20",
 ]
+RUN: dict = {}
 
 
 @pytest.fixture(scope="module")
@@ -44,6 +45,7 @@ def rows(tmp_path_factory):
     if proc.returncode != 0:
         pytest.fail(f"loop failed (exit {proc.returncode}):\n{proc.stderr[-3000:]}")
     print(proc.stdout, proc.stderr[-3000:])
+    RUN["dir"] = run
     return [json.loads(line) for line in (run / "loop.jsonl").read_text().splitlines()]
 
 
@@ -64,12 +66,22 @@ def test_sft_raises_held_out_exact_match_well_above_the_untrained_model(rows):
 
 
 @pytest.mark.slow
+def test_the_grpo_round_trains_whole_completions(rows):
+    # Until the shared-prompt layout stopped cutting completions to max_length minus the bucketed prompt width,
+    # most GRPO steps of this config trained one token per completion (grad norm ~1e-7).
+    logged = [json.loads(line) for line in (RUN["dir"] / "iter-001" / "grpo" / "metrics.jsonl").read_text().splitlines()]
+    tokens = sum(r["trained_tokens"] for r in logged)
+    sequences = sum(r["trained_sequences"] for r in logged)
+    assert sequences > 0 and tokens / sequences > 10, (tokens, sequences)
+
+
+@pytest.mark.slow
 def test_the_grpo_round_keeps_the_sft_models_held_out_reward(rows):
-    # The loop's GRPO round does not yet raise held-out figures reliably (issue 15): measured reward_mean
-    # 0.634 -> 0.630 here (60 episodes) and 0.641 -> 0.643 -> 0.629 over two rounds in the demo (100 episodes). What
-    # it must not do is collapse, as GRPO did before the per-stage schedules and the cpu_tiny reward settings
-    # (lr 3e-4 or SFT's 4e-3: held-out reward 0.21, never calling). A collapse fails this; the noise of 60 episodes
-    # does not.
+    # GRPO raises the held-out reward by small steps, through format, decision and selection, not exact calls
+    # (issue 15): measured on the demo (100 episodes, 30 steps a round) 0.645 -> 0.657 -> 0.658, call exact
+    # 0.115 -> 0.135 -> 0.115. What it must not do is collapse, as GRPO did before the per-stage schedules and the
+    # cpu_tiny reward settings (lr 3e-4 or SFT's 4e-3: held-out reward 0.21, never calling). A collapse fails this;
+    # the noise of 60 episodes does not.
     assert rows[1]["eval"]["reward_mean"] >= rows[0]["eval"]["reward_mean"] - 0.03, figures(rows)
     assert rows[1]["eval"]["per_gate"]["decision"] >= rows[0]["eval"]["per_gate"]["decision"] - 0.05, figures(rows)
     assert rows[1]["leaks"] == 0 and rows[1]["plan"]["targeting"] == "gaps"
