@@ -17,6 +17,24 @@ def make_tiny_model(out: Path) -> Path:
     return init_tiny_model(out, [SPECS], cfg, seed=0, progress=False)
 
 
+def perturbed_copy(src: Path, dst: Path, scale: float = 1.7) -> Path:
+    """The same model folder with every weight scaled: other logits, same architecture and tokenizer."""
+    import shutil
+
+    from safetensors.numpy import load_file, save_file
+
+    shutil.copytree(src, dst)
+    weights = load_file(str(dst / "model.safetensors"))
+    save_file({k: (v * scale).astype(v.dtype) for k, v in weights.items()}, str(dst / "model.safetensors"), metadata={"format": "pt"})
+    return dst
+
+
+@pytest.fixture(scope="session")
+def perturb():
+    """:func:`perturbed_copy`, for the test modules (they cannot import conftest)."""
+    return perturbed_copy
+
+
 @pytest.fixture(scope="session")
 def tiny_model_dir(tmp_path_factory) -> Path:
     return make_tiny_model(tmp_path_factory.mktemp("serve") / "tiny")

@@ -6,7 +6,6 @@ and its failures."""
 
 from __future__ import annotations
 
-import shutil
 import time
 from pathlib import Path
 
@@ -30,19 +29,10 @@ REAL_ENV = {"SGLANG_USE_CPU_ENGINE": "1", "SGLANG_RETURN_ORIGINAL_LOGPROB": "1",
             "SGLANG_ENABLE_HEALTH_ENDPOINT_GENERATION": "0"}
 
 
-def perturbed_copy(src: Path, dst: Path, scale: float = 1.7) -> Path:
-    """The same model folder with every weight scaled: other logits, same architecture and tokenizer."""
-    from safetensors.numpy import load_file, save_file
-
-    shutil.copytree(src, dst)
-    weights = load_file(str(dst / "model.safetensors"))
-    save_file({k: (v * scale).astype(v.dtype) for k, v in weights.items()}, str(dst / "model.safetensors"), metadata={"format": "pt"})
-    return dst
-
 
 @pytest.fixture(scope="module")
-def second_model(tiny_model_dir, tmp_path_factory) -> Path:
-    return perturbed_copy(tiny_model_dir, tmp_path_factory.mktemp("sglang") / "tiny-b")
+def second_model(tiny_model_dir, tmp_path_factory, perturb) -> Path:
+    return perturb(tiny_model_dir, tmp_path_factory.mktemp("sglang") / "tiny-b")
 
 
 @pytest.fixture(scope="module")

@@ -5,11 +5,9 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 import sys
 import threading
 import time
-from pathlib import Path
 
 import httpx
 import numpy as np
@@ -20,14 +18,6 @@ from inftool_jax.serve.sglang_launch import LaunchedServer, server_argv
 HTTP = httpx.Client(timeout=120)  # the first /generate compiles the sampler
 STANDIN = [sys.executable, "-m", "inftool_jax.serve.sglang_standin", "--tool-call-parser", "qwen25", "--device", "cpu"]
 
-
-def perturbed_copy(src: Path, dst: Path, scale: float = 1.7) -> Path:
-    from safetensors.numpy import load_file, save_file
-
-    shutil.copytree(src, dst)
-    weights = load_file(str(dst / "model.safetensors"))
-    save_file({k: (v * scale).astype(v.dtype) for k, v in weights.items()}, str(dst / "model.safetensors"), metadata={"format": "pt"})
-    return dst
 
 
 @pytest.fixture(scope="module")
@@ -85,12 +75,12 @@ def test_server_argv_sets_model_host_and_port_replacing_the_command_s():
     assert argv == ["python", "-m", "x", "--tp", "2", "--model-path", "/m", "--host", "127.0.0.1", "--port", "5"]
 
 
-def test_launch_stop_and_restart_on_a_new_folder_when_the_update_route_is_missing(tiny_model_dir, tmp_path):
+def test_launch_stop_and_restart_on_a_new_folder_when_the_update_route_is_missing(tiny_model_dir, tmp_path, perturb):
     """sglang-jax answers 404 on /update_weights_from_disk: the endpoint restarts the launched server on the folder."""
     from inftool_jax.serve.sglang_config import SGLangConfig
     from inftool_jax.serve.sglang_endpoint import SGLangEndpoint
 
-    other = perturbed_copy(tiny_model_dir, tmp_path / "tiny-b")
+    other = perturb(tiny_model_dir, tmp_path / "tiny-b")
     cfg = SGLangConfig(launch=STANDIN + ["--no-update-route"], health_timeout_s=120, stop_grace_s=5, backoff_s=0, update_retries=1)
     endpoint = SGLangEndpoint(cfg, tmp_path / "run")
     try:
