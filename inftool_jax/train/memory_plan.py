@@ -159,11 +159,13 @@ def activation_bytes(cfg: DecoderConfig, rows: int, length: int, compute_bytes: 
 
         layer(T) = c * (4h + 3q + 3kv + 4i)   # residual in/out, two norm outputs; q, k, v, rotated q, k; attention
                                               #   output; gate, up, silu(gate), silu(gate)*up
-                 + 4 * 2h                     # the float32 copies the two RMSNorms make of their inputs
-                 + H * T * (4 + c)            # softmax probabilities [H, T] per query: float32 and compute-dtype copy
+                 + f * 2h                     # the float32 copies the two RMSNorms make of their inputs
+                 + H * T * (4 + f)            # softmax probabilities [H, T] per query: float32 and compute-dtype copy
 
     The loss head, per token, at its backward: five float32 ``[vocab/tp]`` arrays (logits, log-softmax, its cotangent,
-    the softmax, the logits' cotangent) and the final norm's input and output: ``head = 4 * 5 * vocab/tp + (4 + c) * h``.
+    the softmax, the logits' cotangent) and the final norm's input and output: ``head = 4 * 5 * vocab/tp + (4 + f) * h``.
+    ``f`` is the bytes of a separate float32 copy: 4 in a narrower compute dtype, 0 when the compute dtype is float32
+    (the cast is then the array itself).
     While a layer runs backward its cotangents (about one more ``layer(T)``) are live too.
 
     - remat none: ``rows * T * ((L + 1) * layer(T) + head)``;
@@ -175,8 +177,9 @@ def activation_bytes(cfg: DecoderConfig, rows: int, length: int, compute_bytes: 
       dimensions and are recomputed), ``c * (3h + q + 2kv + 2i)`` per token:
       ``rows * T * (L * c * (3h + q + 2kv + 2i) + 2 * layer(T) + head)``.
 
-    This counts tensors, not what a compiler fuses away or keeps extra: XLA:CPU (unfused elementwise ops) measured about
-    twice this (tests/train/test_memory_plan.py prints the ratio).
+    This counts tensors, not what a compiler fuses away or keeps extra: with the residual stream's sharding constrained
+    (model/sharding.py) XLA:CPU measured within about 10% of it (tests/train/test_memory_plan.py prints the ratio);
+    without the constraints it kept about twice as much.
     """
     if remat not in REMAT_POLICIES:
         raise ValueError(f"unknown remat policy {remat!r} (known: {', '.join(REMAT_POLICIES)})")
@@ -184,8 +187,9 @@ def activation_bytes(cfg: DecoderConfig, rows: int, length: int, compute_bytes: 
     h = cfg.hidden_size
     q, kv, i = _split(cfg.q_size, tp), _split(cfg.kv_size, tp), _split(cfg.intermediate_size, tp)
     heads = _split(cfg.num_heads, tp)
-    layer = c * (4 * h + 3 * q + 3 * kv + 4 * i) + 4 * 2 * h + heads * length * (4 + c)
-    head = 4 * 5 * _split(cfg.vocab_size, tp) + (4 + c) * h
+    f = 0 if c == 4 else 4
+    layer = c * (4 * h + 3 * q + 3 * kv + 4 * i) + f * 2 * h + heads * length * (4 + f)
+    head = 4 * 5 * _split(cfg.vocab_size, tp) + (4 + f) * h
     if remat == "none":
         per_token = (cfg.num_layers + 1) * layer + head
     elif remat == "full":

@@ -152,9 +152,9 @@ def _compiled_step_temp_bytes(mesh, state, model, rows: int, length: int) -> int
 @pytest.mark.slow
 def test_activation_estimate_against_xla_memory_analysis():
     """XLA:CPU's temporaries of the compiled step, as one more row per device is added (the difference cancels what
-    does not grow with the batch: gathered weights, gradients, the update's intermediates). XLA:CPU leaves elementwise
-    ops unfused and keeps more copies than the tensors the formula counts, so the plan must come out below the
-    measurement but within a factor of three of it; the ratio is printed for the report."""
+    does not grow with the batch: gathered weights, gradients, the update's intermediates). The formula counts tensors;
+    a compiler fuses some away and keeps extra copies of others, so the plan must land within a factor of 1.5 of the
+    measurement either way (a plan that far below would say "fits" for a step that does not); the ratio is printed."""
     mesh = make_mesh(MeshConfig(data=1, fsdp=8, tp=1))
     cfg = parse_hf_config(SMALL)
     state, model = _sharded_state(SMALL, mesh, "float32")
@@ -163,4 +163,4 @@ def test_activation_estimate_against_xla_memory_analysis():
         planned = mp.activation_bytes(cfg, 1, length, 4, "none")  # 8 more rows over 8 batch shards: one more per device
         print(f"length {length}: XLA:CPU +{measured / 2**20:.1f} MiB per row and device, planned +{planned / 2**20:.1f} MiB "
               f"(ratio {planned / measured:.2f})")
-        assert measured / 3 <= planned <= measured, (planned, measured)
+        assert measured / 1.5 <= planned <= measured * 1.5, (planned, measured)
