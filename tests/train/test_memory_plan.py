@@ -153,8 +153,8 @@ def _compiled_step_temp_bytes(mesh, state, model, rows: int, length: int) -> int
 def test_activation_estimate_against_xla_memory_analysis():
     """XLA:CPU's temporaries of the compiled step, as one more row per device is added (the difference cancels what
     does not grow with the batch: gathered weights, gradients, the update's intermediates). The formula counts tensors;
-    a compiler fuses some away and keeps extra copies of others, so the plan must land within a factor of 1.5 of the
-    measurement either way (a plan that far below would say "fits" for a step that does not); the ratio is printed."""
+    a compiler fuses some away and keeps extra copies of others; with the residual stream's sharding constrained the
+    plan lands within 10% of XLA:CPU either way (measured 1.05 at 128 tokens, 0.96 at 256); the ratio is printed."""
     mesh = make_mesh(MeshConfig(data=1, fsdp=8, tp=1))
     cfg = parse_hf_config(SMALL)
     state, model = _sharded_state(SMALL, mesh, "float32")
@@ -163,4 +163,4 @@ def test_activation_estimate_against_xla_memory_analysis():
         planned = mp.activation_bytes(cfg, 1, length, 4, "none")  # 8 more rows over 8 batch shards: one more per device
         print(f"length {length}: XLA:CPU +{measured / 2**20:.1f} MiB per row and device, planned +{planned / 2**20:.1f} MiB "
               f"(ratio {planned / measured:.2f})")
-        assert measured / 1.5 <= planned <= measured * 1.5, (planned, measured)
+        assert 0.9 * measured <= planned <= 1.1 * measured, (planned, measured)
