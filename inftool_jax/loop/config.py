@@ -45,7 +45,7 @@ class LoopConfig(Section):
     unseen_domains: list[str] = []
     """Domains of the catalog (`inftool specs inspect` lists them) held out of training: every training, probe and
     targeted synthesis of the run uses the catalog without their tools, and a second held-out set,
-    RUN_DIR/heldout-unseen (seed loop.heldout_seed + 1), is synthesized from only their tools and evaluated each
+    RUN_DIR/heldout-unseen (seed loop.heldout_seed + 5), is synthesized from only their tools and evaluated each
     iteration (iter-NNN/eval-unseen; loop.jsonl `eval_unseen`; report.md): the figure on tools never seen in
     training. No target, always measured when set. Empty: none held out. Unknown names, or every domain, are refused."""
     unseen_episodes: int = Field(40, gt=0)

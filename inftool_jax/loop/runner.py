@@ -64,7 +64,7 @@ class LoopRunner:
                              "data seed of this run; choose another")
         if self.unseen_tools and unseen_seed(self.loop.heldout_seed) in seeds:
             raise InputError(self.source, "loop.heldout_seed", f"{unseen_seed(self.loop.heldout_seed)} (loop.heldout_seed "
-                             "+ 1, the seed of the unseen-domain held-out set) is also a training or probe data seed of "
+                             "+ 5, the seed of the unseen-domain held-out set) is also a training or probe data seed of "
                              "this run; choose another")
         self._started = time.perf_counter()
         self._heldout_index: LeakIndex | None = None  # both held-out sets: what no training set may hold

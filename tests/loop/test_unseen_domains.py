@@ -51,11 +51,17 @@ def test_an_unknown_domain_is_refused_naming_the_key_and_the_known_domains():
         split_domains(tools, sorted({t.domain for t in tools}))
 
 
+def test_with_the_default_held_out_seed_every_small_seed_starts(tmp_path):
+    # Found by running the demo with seed=1: an unseen seed of heldout_seed + 1 = 1001 was seed 1's first training seed.
+    for seed in range(12):
+        _runner(tmp_path / str(seed), f"seed={seed}", "loop.iterations=3")
+
+
 def test_the_unseen_seed_may_not_be_a_training_seed(tmp_path):
-    # seed 1: iteration 0's training data has seed 1001 = heldout_seed (1000) + 1
-    assert unseen_seed(1000) == 1001
+    # heldout_seed 996: the unseen set's seed 1001 is seed 1's first training seed
+    assert unseen_seed(996) == 1001
     with pytest.raises(InputError, match="loop.heldout_seed.*unseen-domain"):
-        _runner(tmp_path, "seed=1")
+        _runner(tmp_path, "seed=1", "loop.heldout_seed=996")
 
 
 def test_unseen_set_uses_only_the_held_out_tools_training_synthesis_none_and_the_eval_env_replays_both(tmp_path):
