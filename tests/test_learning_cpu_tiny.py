@@ -31,6 +31,8 @@ OVERRIDES = [
     "loop.iterations=1", "loop.heldout_episodes=60", "loop.eval_max_new_tokens=80", "loop.initial_episodes=8000",
     "loop.probe_episodes=30", "loop.probe_previous=30", "sft.max_steps=600", "grpo.max_steps=20",
 ]
+# Not shorter, although issue 15 asks for under 10 minutes: with sft.max_steps=300 (and no unseen domains) SFT reached
+# held-out call exact 0.018 (overall 0.479), and that run still took 17 min 47 s beside another loop on 2 cores.
 RUN: dict = {}
 
 

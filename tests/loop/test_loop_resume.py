@@ -28,7 +28,11 @@ def command(out: Path, *extra: str) -> list[str]:
 
 
 def start(out: Path, *extra: str) -> subprocess.Popen:
-    env = {**os.environ, "JAX_PLATFORMS": "cpu", "XLA_FLAGS": ""}
+    # One persistent compilation cache for the reference run and every restart (as scripts/demo.sh keeps one): each
+    # restart would otherwise compile the same programs again, most of this test's time. A cache entry cut by the
+    # kill is read as a miss (JAX warns and compiles).
+    env = {**os.environ, "JAX_PLATFORMS": "cpu", "XLA_FLAGS": "", "JAX_COMPILATION_CACHE_DIR": str(out.parent / "jax_cache"),
+           "JAX_PERSISTENT_CACHE_MIN_COMPILE_TIME_SECS": "0"}
     return subprocess.Popen(command(out, *extra), env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
 
 
