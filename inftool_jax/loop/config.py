@@ -7,6 +7,7 @@ from typing import Literal
 from pydantic import Field, model_validator
 
 from inftool_jax.config_base import Section
+from inftool_jax.train.config import StageSchedule
 
 
 class LoopConfig(Section):
@@ -22,6 +23,10 @@ class LoopConfig(Section):
     the targeting against)."""
     train_stages: list[Literal["sft", "grpo"]] = ["grpo"]
     """Training stages of iterations >= 1, in order, each from the previous stage's model. Iteration 0 is SFT."""
+    round_sft: StageSchedule = StageSchedule()
+    """The schedule (learning_rate, warmup_steps, max_steps) of an `sft` stage in iterations >= 1, on that round's data
+    from the previous round's model (the cold start's `sft:` schedule is usually far too long and hot for a
+    round). The `sft:` section's other settings (prompt_loss_weight, heldout_episodes) apply either way."""
     initial_episodes: int = Field(3000, gt=0)
     """Episodes synthesized for iteration 0's SFT (the cold start)."""
     episodes_per_iteration: int = Field(600, gt=0)

@@ -185,12 +185,15 @@ class LoopRunner:
         path = self._stage(name, make)
         return json.loads((path / "summary.json").read_text(encoding="utf-8"))
 
-    def _train(self, stage: str, name: str, model_dir: Path, data_dir: Path) -> tuple[Path, dict[str, Any]]:
+    def _train(self, stage: str, name: str, model_dir: Path, data_dir: Path, round_sft: bool = False) -> tuple[Path, dict[str, Any]]:
         def make(out: Path) -> None:
             if stage == "sft":
                 from inftool_jax.sft.trainer import run_sft
 
-                summary = run_sft(self.config, model_dir, data_dir, out, force=True, progress=self.progress)
+                config = self.config
+                if round_sft:
+                    config = config.model_copy(update={"sft": config.sft.model_copy(update=self.loop.round_sft.model_dump())})
+                summary = run_sft(config, model_dir, data_dir, out, force=True, progress=self.progress)
             else:
                 from inftool_jax.rl.grpo_run import run_grpo
 
@@ -310,7 +313,7 @@ class LoopRunner:
         data = self._stage(f"{it}/data", make_data)
         trains = []
         for stage in loop.train_stages:
-            model, summary = self._train(stage, f"{it}/{stage}", model, data)
+            model, summary = self._train(stage, f"{it}/{stage}", model, data, round_sft=True)
             trains.append(summary)
         result = self._evaluate_all(it, model, heldout)
         self._summary(k, result, plan, trains, heldout, data)

@@ -118,6 +118,7 @@ SMALL = [
     "sft.heldout_episodes=8", "loop.initial_episodes=60", "loop.episodes_per_iteration=40", "loop.probe_episodes=10",
     "loop.probe_previous=5", "loop.heldout_episodes=10", "loop.iterations=1", "loop.eval_max_new_tokens=16",
     "loop.train_stages=[sft]",  # GRPO has its own tests; SFT again keeps this one short
+    "loop.round_sft.max_steps=2", "loop.round_sft.learning_rate=1e-3",  # a round's SFT has its own schedule
     f"loop.unseen_domains=[{DOMAIN}]", "loop.unseen_episodes=10",
 ]
 
@@ -143,6 +144,7 @@ def test_a_loop_with_an_unseen_domain_evaluates_it_each_iteration_and_never_trai
     assert not any(episode_tool_names(e) & held for e in read_episodes(out / "iter-001" / "probe-data"))
     rows = [json.loads(line) for line in (out / "loop.jsonl").read_text().splitlines()]
     assert [r["iteration"] for r in rows] == [0, 1]
+    assert [r["train"]["steps"] for r in rows] == [3, 2]  # sft.max_steps at the cold start, loop.round_sft.max_steps after
     for r in rows:
         assert set(r["eval_unseen"]) == {"accuracy", "call_accuracy", "reward_mean"}
         assert r["leaks"] == 0 and r["leaks_unseen"] == 0
