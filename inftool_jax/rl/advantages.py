@@ -83,16 +83,3 @@ def nonzero_variance_mask(rewards: jnp.ndarray, group_size: int) -> jnp.ndarray:
     r = _grouped(rewards, group_size)
     varied = jnp.any(r != r[:, :1], axis=1, keepdims=True)
     return jnp.broadcast_to(varied, r.shape).reshape(-1).astype(jnp.float32)
-
-
-def passing_only(advantages: np.ndarray, passed_all: np.ndarray, group_size: int) -> np.ndarray:
-    """``grpo.reinforce: passing``: advantages where only completions that pass every gate are pushed up.
-
-    Group-relative advantages reinforce whatever beats its group's mean: where no sample of a group is right, a
-    well-formed call with a wrong value (an id cut one digit short) beats the malformed ones and is pushed up, value
-    and all, and the mistake spreads. Here a sample that failed a gate keeps its advantage only where it is negative:
-    the right answer is pushed up, the failures below the group's mean are pushed down (a group with no right answer
-    still teaches what not to write), a failure above the mean is left alone.
-    """
-    adv = np.asarray(advantages, np.float32)
-    return np.where(np.asarray(passed_all, bool), adv, np.minimum(adv, 0.0)).astype(np.float32)

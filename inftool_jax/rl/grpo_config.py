@@ -42,10 +42,5 @@ class GRPOConfig(Section):
     sequence's token sum / max_completion_length, mean over sequences."""
     max_completion_length: int = Field(256, gt=0)
     """The rollout length cap (tokens per assistant turn), and the fixed divisor of loss_type dr_grpo."""
-    reinforce: Literal["relative", "passing"] = "relative"
-    """Which completions a positive advantage may push up (rl/advantages.py). relative: GRPO's, any that beats its
-    group's mean; passing: only those that pass every gate of the gated reward, a failed completion keeps its advantage
-    only where it is negative (where a group has no right answer, relative advantages push up its best wrong answer,
-    e.g. an id cut one digit short, and the mistake spreads; see configs/cpu_tiny.yaml for what each measured)."""
     drop_zero_variance_groups: bool = True
     """Mask out groups whose G rewards are all equal (they have zero advantage and only dilute the batch)."""

@@ -48,7 +48,7 @@ import numpy as np
 
 from inftool_jax.grading.gated_reward import GatedReward, RewardBatch
 from inftool_jax.grading.reward_config import GATES, RewardConfig
-from inftool_jax.rl.advantages import passing_only, group_advantages, nonzero_variance_mask
+from inftool_jax.rl.advantages import group_advantages, nonzero_variance_mask
 from inftool_jax.rl.grpo_loss import grpo_loss
 from inftool_jax.rl.grpo_stage_config import GRPOStageConfig
 from inftool_jax.rl.loss_aggregation import TOKEN_WEIGHTED
@@ -271,8 +271,6 @@ class GRPOTrainer:
         sample_mask = np.ones(n, np.float32)
         if self.grpo.drop_zero_variance_groups:
             sample_mask = np.asarray(nonzero_variance_mask(jnp.asarray(rewards.rewards), g))
-        if self.grpo.reinforce == "passing":
-            advantages = passing_only(advantages, rewards.first_failed >= rewards.passed.shape[1], g)
 
         def pad_rows(x):
             return np.concatenate([x, np.zeros((rows - n, *x.shape[1:]), x.dtype)]) if rows > n else x

@@ -72,18 +72,3 @@ def test_group_advantages_are_the_estimators_values_per_group():
         group_advantages(rewards, 2, "grpo")
     with pytest.raises(ValueError):
         group_advantages(rewards, 4)
-
-
-def test_passing_only_pushes_up_right_answers_alone_and_keeps_every_push_down():
-    from inftool_jax.rl.advantages import group_advantages, passing_only
-
-    # Group 1: a right answer (1.0), a wrong-value call above the mean (0.5), two broken calls (0.0).
-    # Group 2: no right answer: plain GRPO would push the wrong-value calls up.
-    rewards = np.array([1.0, 0.5, 0.0, 0.0, 0.5, 0.5, 0.0, 0.0], np.float32)
-    passed = np.array([True, False, False, False, False, False, False, False])
-    relative = group_advantages(rewards, 4)
-    assert relative[1] > 0 and relative[4] > 0 and relative[5] > 0
-    adv = passing_only(relative, passed, 4)
-    assert adv[0] == relative[0] > 0
-    assert adv[1] == adv[4] == adv[5] == 0.0  # above the mean but wrong: not pushed up
-    assert adv[2] == relative[2] < 0 and adv[3] == relative[3] < 0 and adv[6] == relative[6] < 0  # still pushed down
