@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
-import math
 import time
 from pathlib import Path
 from typing import Any
@@ -87,28 +86,6 @@ def grpo_task(tokenizer, work: Path, prompt_len: int):
     return fixed, catalog
 
 
-def matmul_peak_bf16(size: int, repeats: int = 10) -> float:
-    """FLOP/s of the best of ``repeats`` bf16 ``size x size`` matmuls on every local device at once."""
-    import jax
-    import jax.numpy as jnp
-    import numpy as np
-
-    devices = jax.local_devices()
-    mesh = jax.make_mesh((len(devices),), ("d",), devices=devices)
-    sharding = jax.sharding.NamedSharding(mesh, jax.sharding.PartitionSpec("d"))
-    host = np.random.default_rng(0).standard_normal((len(devices), size, size), np.float32)
-    a = jax.device_put(jnp.asarray(host, jnp.bfloat16), sharding)
-    f = jax.jit(lambda x: jnp.einsum("bij,bjk->bik", x, x, preferred_element_type=jnp.bfloat16))
-    f(a).block_until_ready()
-    best = math.inf
-    for _ in range(repeats):
-        t0 = time.perf_counter()
-        f(a).block_until_ready()
-        best = min(best, time.perf_counter() - t0)
-    del a
-    return 2.0 * size**3 * len(devices) / best
-
-
 def run_grpo(folder: Path, args, device: dict[str, Any], keep: dict[str, Any]) -> dict[str, Any]:
     import jax
 
@@ -120,7 +97,7 @@ def run_grpo(folder: Path, args, device: dict[str, Any], keep: dict[str, Any]) -
     from inftool_jax.rl.grpo_trainer import GRPOTrainer
     from inftool_jax.rollout.episode_rollout import EpisodeRollouts
     from inftool_jax.rollout.tool_env import ToolEnvironment
-    from inftool_jax.train.metrics import train_flops_per_token
+    from inftool_jax.train.metrics import measure_peak_flops, train_flops_per_token
 
     overrides = grpo_overrides(args)
     keep["grpo_overrides"] = overrides
@@ -158,7 +135,7 @@ def run_grpo(folder: Path, args, device: dict[str, Any], keep: dict[str, Any]) -
     timed = records[1:]
     step_s, rollout_s, update_s = (median([r[k] for r in timed]) for k in ("step_s", "rollout_s", "update_s"))
     flops, update_flops = median([r["flops"] for r in timed]), median([r["update_flops"] for r in timed])
-    measured_peak = matmul_peak_bf16(args.matmul)
+    measured_peak = measure_peak_flops(args.matmul, 10, dtype="bfloat16")
     table_peak = device["peak_bf16_flops_total"]
     out = {
         "what": "GRPOTrainer collect (in-JAX sampler, temperature 1) + build_batch + update (shared jitted train step, "

@@ -78,8 +78,9 @@ def train_flops_per_token(config: DecoderConfig, seq_len: int) -> float:
     return 6.0 * matmul_params(config) + 12.0 * config.num_layers * config.q_size * seq_len
 
 
-def measure_peak_flops(size: int = 2048, repeats: int = 5) -> float:
-    """FLOP/s of the best of ``repeats`` float32 ``size × size`` matmuls on every local device at once."""
+def measure_peak_flops(size: int = 2048, repeats: int = 5, dtype: str = "float32") -> float:
+    """FLOP/s of the best of ``repeats`` ``size × size`` matmuls in ``dtype`` (float32 or bfloat16, accumulated in it)
+    on every local device at once."""
     import jax
     import jax.numpy as jnp
     import numpy as np
@@ -87,8 +88,9 @@ def measure_peak_flops(size: int = 2048, repeats: int = 5) -> float:
     devices = jax.local_devices()
     mesh = jax.make_mesh((len(devices),), ("d",), devices=devices)
     sharding = jax.sharding.NamedSharding(mesh, jax.sharding.PartitionSpec("d"))
-    a = jax.device_put(jnp.asarray(np.random.default_rng(0).standard_normal((len(devices), size, size), np.float32)), sharding)
-    f = jax.jit(lambda x: jnp.einsum("bij,bjk->bik", x, x))
+    host = np.random.default_rng(0).standard_normal((len(devices), size, size), np.float32)
+    a = jax.device_put(jnp.asarray(host, dtype), sharding)
+    f = jax.jit(lambda x: jnp.einsum("bij,bjk->bik", x, x, preferred_element_type=jnp.dtype(dtype)))
     f(a).block_until_ready()
     best = math.inf
     for _ in range(repeats):
