@@ -24,7 +24,8 @@ import pytest
 ROOT = Path(__file__).resolve().parents[1]
 
 # The demo's loop with one GRPO round instead of two, 60 held-out episodes instead of 100, 80-token answers, a smaller
-# probe and no unseen-domain set (this file is the suite's longest: ~25 of its ~27 minutes on 2 cores).
+# probe and no unseen-domain set. It is the suite's critical path: 25-32 of its 27-35 minutes on 2 cores, because its
+# SFT runs 3-4x slower beside the other worker than alone (thread oversubscription; pinning it to one core is untried).
 # Fewer SFT steps are not enough: at 400 steps (5,000 episodes) SFT got 2 of 37 held-out call turns exact and GRPO's
 # gain was within the noise of 40 episodes (measured with the stage-by-stage recipe: -0.023 and, on 100 other
 # episodes, -0.006 / +0.016).
