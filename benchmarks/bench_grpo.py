@@ -62,21 +62,9 @@ def make_model(folder: Path, args) -> Path:
 def make_task(folder: Path, tokenizer, prompt_len: int):
     """A real single-call task whose prompt is a tool-free chat prompt of exactly ``prompt_len`` tokens."""
     from inftool_jax.model.episode_tokens import tokenize_prompt
-    from inftool_jax.rollout.episode_rollout import single_turn_tasks
-    from inftool_jax.synth.config import SynthConfig
-    from inftool_jax.synth.dataset import read_episodes
-    from inftool_jax.synth.pipeline import Synthesis
-    from inftool_jax.tools.catalog import load_catalog
+    from single_call_task import single_call_task
 
-    catalog = load_catalog([SPECS]).tools
-    only_single = {c: 0 for c in ("parallel", "multiple", "parallel_multiple", "no_call", "clarification", "multi_step", "multi_turn")}
-    synth = SynthConfig.model_validate({"categories": {"single": 1, **only_single},
-                                        "difficulty": {"tools_offered_min": 1, "tools_offered_max": 1}})
-    run = Synthesis(catalog, synth, 0, folder / "data")
-    run.open(False)
-    run.run(2)
-    episode = next(iter(read_episodes(folder / "data")))
-    task = single_turn_tasks(episode)[0]
+    task, episode, catalog = single_call_task(folder)
     request = next(m["content"] for m in episode["messages"] if m["role"] == "user")
     system = {"role": "system", "content": "You are a helpful assistant."}
 

@@ -13,9 +13,6 @@ from typing import Any
 
 from device_check_report import Report, median, memory_now
 
-ROOT = Path(__file__).resolve().parents[1]
-SPECS = ROOT / "configs" / "specs"
-
 # `inftool plan --accelerator` names by device_kind substring (capacity only changes the plan's "fits" verdict).
 PLAN_ACCELERATORS = ((("h200",), "h200"), (("h100",), "h100-80gb"), (("v5 lite",), "v5e"), (("v5e",), "v5e"),
                      (("v5p",), "v5p"), (("tpu v5",), "v5p"))
@@ -49,22 +46,11 @@ def grpo_task(tokenizer, work: Path, prompt_len: int):
     """A real synthesized single-call task whose prompt (system + user text, no tool schema) is at most, and about,
     ``prompt_len`` tokens (the user request's words repeated); the reward target stays the episode's ground-truth call
     (as in bench_grpo.py)."""
-    from inftool_jax.model.episode_tokens import tokenize_prompt
-    from inftool_jax.rollout.episode_rollout import single_turn_tasks
-    from inftool_jax.synth.config import SynthConfig
-    from inftool_jax.synth.dataset import read_episodes
-    from inftool_jax.synth.pipeline import Synthesis
-    from inftool_jax.tools.catalog import load_catalog
+    from single_call_task import single_call_task
 
-    catalog = load_catalog([SPECS]).tools
-    others = ("parallel", "multiple", "parallel_multiple", "no_call", "clarification", "multi_step", "multi_turn")
-    synth = SynthConfig.model_validate({"categories": {"single": 1, **{c: 0 for c in others}},
-                                        "difficulty": {"tools_offered_min": 1, "tools_offered_max": 1}})
-    run = Synthesis(catalog, synth, 0, work / "grpo-data")
-    run.open(False)
-    run.run(2)
-    episode = next(iter(read_episodes(work / "grpo-data")))
-    task = single_turn_tasks(episode)[0]
+    from inftool_jax.model.episode_tokens import tokenize_prompt
+
+    task, episode, catalog = single_call_task(work / "grpo-data")
     request = next(m["content"] for m in episode["messages"] if m["role"] == "user").split() or ["call"]
     system = {"role": "system", "content": "You are a helpful assistant."}
 
