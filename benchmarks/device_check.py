@@ -62,6 +62,7 @@ if str(Path(__file__).resolve().parent) not in sys.path:
     sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from device_check_grpo import run_grpo, run_memory  # noqa: E402
+from device_check_hf import run_transformers  # noqa: E402
 from device_check_report import Report, finite, median, memory_now  # noqa: E402
 from device_check_sglang import run_sglang  # noqa: E402
 
@@ -90,11 +91,12 @@ PRESETS: dict[str, dict[str, Any]] = {
                   grpo_steps=2, bucket_multiple=16, matmul=256),
 }
 
-PARTS = ("model", "sampler", "sglang", "grpo", "memory")
+PARTS = ("model", "sampler", "transformers", "sglang", "grpo", "memory")
 """The JSON's sections, in the order they run; the exit status is 1 when any of them holds an "error"."""
 
 # Seconds a part needs to be worth starting (compilation included); below that it is skipped for the budget.
-MIN_SECONDS = {"gpu": {"sampler": 60, "sglang": 150, "grpo": 90}, "smoke": {"sampler": 5, "sglang": 20, "grpo": 5}}
+MIN_SECONDS = {"gpu": {"sampler": 60, "transformers": 40, "sglang": 150, "grpo": 90},
+               "smoke": {"sampler": 5, "transformers": 5, "sglang": 20, "grpo": 5}}
 
 
 def peak_bf16(device_kind: str) -> tuple[float | None, str]:
@@ -238,7 +240,7 @@ def main() -> None:
     parser.add_argument("--sglang-extra", default="", help="extra arguments for sglang.launch_server (one shell-quoted string)")
     parser.add_argument("--sglang-mem-fraction", type=float, default=0.4, help="SGLang's --mem-fraction-static on a GPU")
     parser.add_argument("--allow-cpu", action="store_true", help="run the full-size check even when jax sees only the CPU")
-    parser.add_argument("--parts", default="sampler,sglang,grpo,memory",
+    parser.add_argument("--parts", default="sampler,transformers,sglang,grpo,memory",
                         help="comma-separated parts to run (the model folder is always made); the others are recorded as skipped")
     parser.add_argument("--work", help="scratch folder (model, server log); default: a temporary folder, removed at the end")
     for name in PRESETS["gpu"]:
@@ -308,6 +310,8 @@ def main() -> None:
         folder = Path(setup["folder"])
         prompts = random_prompts(folder, args.batch, args.prompt)
         part("sampler", mins["sampler"], lambda: run_sampler(folder, prompts, args, keep))
+        part("transformers", mins["transformers"],
+             lambda: run_transformers(folder, prompts, args, keep, report, on_gpu))
         part("sglang", mins["sglang"] if args.sglang != "off" else 0,
              lambda: run_sglang(folder, prompts, args, keep, report, on_gpu))
         part("grpo", mins["grpo"], lambda: run_grpo(folder, args, device, keep))

@@ -68,6 +68,26 @@ def load_tasks(data_dir: str | Path, env: Any, grpo: GRPOStageConfig) -> list[An
     return tasks
 
 
+def prompt_limit(grpo: GRPOStageConfig, train: TrainConfig) -> int:
+    """The longest prompt a task may have (grpo.max_prompt_length, or what max_length leaves beside a completion)."""
+    limit = grpo.max_prompt_length or train.max_length - grpo.max_completion_length
+    if limit <= 0:
+        raise InputError("config", "grpo.max_completion_length",
+                         f"{grpo.max_completion_length} leaves no room for a prompt in train.max_length={train.max_length}; "
+                         "raise train.max_length or set grpo.max_prompt_length")
+    return limit
+
+
+def fitting_tasks(tasks: list[Any], prompt_tokens: Any, limit: int, source: str) -> tuple[list[Any], int]:
+    """The tasks whose prompt has at most ``limit`` tokens, in order, and how many were left out."""
+    kept = [t for t in tasks if len(prompt_tokens(t)) <= limit]
+    if not kept:
+        raise InputError(source, "grpo.max_prompt_length",
+                         f"every one of the {len(tasks)} tasks has a prompt over {limit} tokens; raise grpo.max_prompt_length "
+                         "or train.max_length")
+    return kept, len(tasks) - len(kept)
+
+
 def task_order(num_tasks: int, step: int, per_step: int, seed: int) -> list[int]:
     """Indices of the tasks of GRPO step ``step``: consecutive slices of one seeded permutation per epoch."""
     out = []
@@ -106,8 +126,9 @@ def run_grpo(config: GRPOExperiment, model_dir: str | Path, data_dir: str | Path
                             progress=False, remat=config.model.remat, scan_layers=config.model.scan_layers)
     env = ToolEnvironment(config.load_catalog().tools)
     tasks = load_tasks(data_dir, env, grpo)
-    total = train.max_steps or max(1, train.epochs * len(tasks) // grpo.prompts_per_step)
     rollouts = EpisodeRollouts(tokenizer, env, reward.call_format, grpo.max_turns, max_prompt_tokens=train.max_length)
+    tasks, long_prompts = fitting_tasks(tasks, rollouts.prompt_tokens, prompt_limit(grpo, train), str(data_dir))
+    total = train.max_steps or max(1, train.epochs * len(tasks) // grpo.prompts_per_step)
     rollout_cfg = getattr(config, "rollout", None)
     engine = make_rollout_engine(rollout_cfg.engine if rollout_cfg is not None else "inprocess", tokenizer=tokenizer,
                                  mesh=mesh, model_dir=model_dir, out_dir=out, sglang=getattr(config, "sglang", None),
@@ -124,6 +145,7 @@ def run_grpo(config: GRPOExperiment, model_dir: str | Path, data_dir: str | Path
             s = trainer.grpo_step
             batch_tasks = [tasks[i] for i in task_order(len(tasks), s, grpo.prompts_per_step, seed)]
             last = trainer.step(batch_tasks, jax.random.fold_in(base_key, s), peak)
+            last.update(tasks=float(len(tasks)), tasks_long_prompt=float(long_prompts))
             done = trainer.grpo_step >= total
             bar.update(1)
             bar.set_postfix(reward=f"{last['reward_mean']:.3f}", tok_s=f"{last['tokens_per_second']:.0f}", refresh=False)

@@ -29,6 +29,11 @@ class GRPOStageConfig(GRPOConfig, StageSchedule):
     """single: one assistant turn per ground-truth turn, with the true prefix; agentic: whole user turns, the policy's calls executed by the simulator and results appended until it answers or max_turns."""
     max_turns: int = Field(4, gt=0)
     """Agentic rollouts: most assistant turns per task."""
+    max_prompt_length: int = Field(0, ge=0)
+    """Tasks whose prompt (tools section + conversation so far) is longer than this many tokens are left out of the
+    stage, not cut (a cut prompt loses the tools or the request the target answers); 0: train.max_length minus
+    max_completion_length, so every trained sequence fits max_length as SFT's do. Each prompt width is its own update
+    shape, so this also bounds the stage's compilations. The count left out is in the stage's metrics."""
     temperature: float = Field(1.0, gt=0)
     """Sampling temperature of rollouts."""
     top_p: float = Field(1.0, gt=0, le=1)

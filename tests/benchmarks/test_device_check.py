@@ -101,6 +101,14 @@ def test_smoke_run_writes_every_part_with_figures_or_reasons(tmp_path):
     assert _positive(sampler["tokens_per_s"]) and _positive(sampler["median_s"])
     assert len(sampler["run_s"]) == settings["repeats"]
 
+    # transformers' PyTorch generate on the same folder and prompt ids: the peer of the sampler's tokens/s. The first
+    # greedy token must agree; later ones may split at a bf16 near-tie (30% identical on the H200: benchmarks/results/).
+    peer = data["transformers"]
+    assert peer["device"] == "cpu" and peer["generated_tokens"] == sampler["generated_tokens"]
+    assert _positive(peer["tokens_per_s"]) and len(peer["run_s"]) == settings["repeats"]
+    assert peer["ratio_sampler_over_transformers"] == pytest.approx(sampler["tokens_per_s"] / peer["tokens_per_s"])
+    assert peer["greedy_first_token_identical_fraction"] == 1.0
+
     assert data["sglang"]["skipped"].startswith("not asked")
 
     grpo = data["grpo"]

@@ -99,3 +99,32 @@ def test_load_tasks_keeps_only_the_configured_decisions(setup):
     assert len(calls) == sum(t.target.decision == "call" for t in everything)
     with pytest.raises(InputError, match="grpo.decisions"):
         load_tasks(data, env, GRPOStageConfig(decisions=["clarify"]))
+
+
+def test_tasks_with_prompts_over_the_limit_are_left_out_not_cut(setup):
+    from inftool_jax.model.tokenizer import load_tokenizer
+    from inftool_jax.rl.grpo_run import fitting_tasks, load_tasks, prompt_limit
+    from inftool_jax.rollout.episode_rollout import EpisodeRollouts
+    from inftool_jax.rollout.tool_env import ToolEnvironment
+    from inftool_jax.tools.catalog import load_catalog
+    from inftool_jax.train.config import TrainConfig
+
+    _, model, data = setup
+    env = ToolEnvironment(load_catalog([ROOT / "configs" / "specs"]).tools)
+    tasks = load_tasks(data, env, GRPOStageConfig())
+    rollouts = EpisodeRollouts(load_tokenizer(model), env)
+    lengths = sorted(len(rollouts.prompt_tokens(t)) for t in tasks)
+    middle = lengths[len(lengths) // 2]
+    kept, dropped = fitting_tasks(tasks, rollouts.prompt_tokens, middle, "data")
+    assert dropped == sum(n > middle for n in lengths) > 0 and len(kept) + dropped == len(tasks)
+    assert all(len(rollouts.prompt_tokens(t)) <= middle for t in kept)  # kept whole: nothing was cut to fit
+    assert [t for t in tasks if t in kept] == kept  # order kept (the seeded task order depends on it)
+    with pytest.raises(InputError, match="grpo.max_prompt_length"):
+        fitting_tasks(tasks, rollouts.prompt_tokens, lengths[0] - 1, "data")
+
+    # The default limit is what train.max_length leaves beside a completion; an explicit one wins.
+    train = TrainConfig(max_length=512)
+    assert prompt_limit(GRPOStageConfig(max_completion_length=128), train) == 384
+    assert prompt_limit(GRPOStageConfig(max_completion_length=128, max_prompt_length=1000), train) == 1000
+    with pytest.raises(InputError, match="grpo.max_completion_length"):
+        prompt_limit(GRPOStageConfig(max_completion_length=512), train)
